@@ -1,0 +1,169 @@
+#pragma once
+// Fibers: grove::spawn(fn, args...) returns a Fiber<R> handle (gevent's Greenlet).
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <new>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "grove/detail/fiber_core.hpp"
+#include "grove/errors.hpp"
+
+namespace grove {
+
+struct SpawnOptions {
+  std::string name;            // shown in reports; default "fiber-<id>"
+  std::size_t stack_size = 0;  // 0: the configured default; at least 16 KiB
+  bool pinned = false;         // never migrates from the worker it is spawned on
+};
+
+template <typename R>
+class Fiber;
+
+namespace detail {
+
+// The part of a task that a Fiber<R> handle reads, whatever the callable's type.
+template <typename R>
+struct ResultSlot : TaskBase {
+  std::optional<R> value;
+};
+template <>
+struct ResultSlot<void> : TaskBase {};
+
+template <typename R, typename Fn, typename... Args>
+struct Task final : ResultSlot<R> {
+  Fn fn;
+  std::tuple<Args...> args;
+  template <typename F, typename... A>
+  explicit Task(F&& f, A&&... a) : fn(std::forward<F>(f)), args(std::forward<A>(a)...) {}
+  void run() override {
+    if constexpr (std::is_void_v<R>) {
+      std::apply(fn, std::move(args));
+    } else {
+      this->value.emplace(std::apply(fn, std::move(args)));
+    }
+  }
+};
+
+template <typename Fn, typename... Args>
+using SpawnResult = std::invoke_result_t<std::decay_t<Fn>, std::decay_t<Args>...>;
+
+}  // namespace detail
+
+// A counted handle to a fiber (copyable). Dropping every handle does not stop the fiber.
+template <typename R>
+class Fiber {
+ public:
+  Fiber() = default;
+  Fiber(const Fiber& o) noexcept : f_(o.f_) {
+    if (f_) detail::fiber_retain(f_);
+  }
+  Fiber(Fiber&& o) noexcept : f_(std::exchange(o.f_, nullptr)) {}
+  Fiber& operator=(Fiber o) noexcept {
+    std::swap(f_, o.f_);
+    return *this;
+  }
+  ~Fiber() {
+    if (f_) detail::fiber_release(f_);
+  }
+
+  explicit operator bool() const { return f_ != nullptr; }
+
+  // Waits for the fiber to finish; false if `timeout` passed first.
+  void join() const { detail::fiber_join(checked(), detail::kNoDeadline); }
+  template <typename Rep, typename Period>
+  bool join(std::chrono::duration<Rep, Period> timeout) const {
+    return detail::fiber_join(checked(), detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
+  }
+
+  // Joins, then returns the result or rethrows the fiber's exception (FiberExit if it was killed).
+  decltype(auto) get() const {
+    join();
+    rethrow_if_failed();
+    if constexpr (!std::is_void_v<R>) return (*task()->value);
+  }
+  template <typename Rep, typename Period>
+  decltype(auto) get(std::chrono::duration<Rep, Period> timeout) const;
+
+  bool ready() const { return detail::fiber_done(checked()); }
+  // Finished without an exception (a killed fiber counts as successful, as in gevent).
+  bool successful() const { return ready() && !detail::fiber_exception(f_); }
+  bool killed() const { return detail::fiber_killed(checked()); }
+  std::exception_ptr exception() const { return ready() ? detail::fiber_exception(f_) : nullptr; }
+  // The result if the fiber finished successfully with one, else nullptr.
+  template <typename T = R>
+    requires(!std::is_void_v<T>)
+  const T* value() const {
+    return successful() && !killed() && task()->value ? &*task()->value : nullptr;
+  }
+
+  // Raises FiberExit in the fiber at its next suspension point (a fiber that has not started
+  // never runs). With `block`, waits until it is dead.
+  void kill(bool block = true) const { detail::fiber_kill(checked(), block, detail::kNoDeadline); }
+  template <typename Rep, typename Period>
+  void kill(std::chrono::duration<Rep, Period> timeout) const {
+    detail::fiber_kill(checked(), true, detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
+  }
+
+  std::uint64_t id() const { return detail::fiber_id(checked()); }
+  std::string name() const { return detail::fiber_name(checked()); }
+
+  detail::FiberControl* control() const { return f_; }
+  bool operator==(const Fiber& o) const { return f_ == o.f_; }
+
+ private:
+  template <typename Fn, typename... Args>
+  friend auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args)
+      -> Fiber<detail::SpawnResult<Fn, Args...>>;
+  explicit Fiber(detail::FiberControl* f) : f_(f) {}
+
+  detail::FiberControl* checked() const {
+    if (!f_) throw UsageError("grove: operation on an empty Fiber handle");
+    return f_;
+  }
+  auto* task() const { return static_cast<detail::ResultSlot<R>*>(detail::fiber_task(f_)); }
+  void rethrow_if_failed() const {
+    if (auto e = detail::fiber_exception(f_)) std::rethrow_exception(e);
+    if (detail::fiber_killed(f_)) throw FiberExit{};
+  }
+
+  detail::FiberControl* f_ = nullptr;
+};
+
+template <typename R>
+template <typename Rep, typename Period>
+decltype(auto) Fiber<R>::get(std::chrono::duration<Rep, Period> timeout) const {
+  if (!join(timeout)) throw std::runtime_error("grove: Fiber::get timed out");
+  return get();
+}
+
+// Starts `fn(args...)` in a new fiber. Arguments are copied/moved into the fiber, like std::thread.
+template <typename Fn, typename... Args>
+auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args) -> Fiber<detail::SpawnResult<Fn, Args...>> {
+  using R = detail::SpawnResult<Fn, Args...>;
+  using T = detail::Task<R, std::decay_t<Fn>, std::decay_t<Args>...>;
+  void* memory = nullptr;
+  detail::FiberControl* f = detail::fiber_create(options, sizeof(T), alignof(T), &memory);
+  T* task;
+  try {
+    task = ::new (memory) T(std::forward<Fn>(fn), std::forward<Args>(args)...);
+  } catch (...) {
+    detail::fiber_release(f);
+    throw;
+  }
+  detail::fiber_start(f, task);
+  return Fiber<R>(f);
+}
+
+template <typename Fn, typename... Args>
+  requires(!std::is_same_v<std::decay_t<Fn>, SpawnOptions>)
+auto spawn(Fn&& fn, Args&&... args) {
+  static const SpawnOptions defaults{};
+  return spawn(defaults, std::forward<Fn>(fn), std::forward<Args>(args)...);
+}
+
+}  // namespace grove

@@ -1,0 +1,100 @@
+// The runtime side of grove::spawn and grove::Fiber<R>.
+#include <cstdlib>
+#include <new>
+
+#include "api/Bootstrap.hpp"
+#include "fiber/FiberLifecycle.hpp"
+#include "grove/fiber.hpp"
+#include "sched/Park.hpp"
+
+namespace grove::detail {
+
+FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, std::size_t task_align, void** task_memory) {
+  Runtime& rt = runtime();
+  const std::size_t stack_size = options.stack_size ? checked_stack_size(options.stack_size) : rt.config.stack_size;
+  const std::size_t align = std::max(task_align, alignof(FiberControl));
+  const std::size_t header = (sizeof(FiberControl) + align - 1) / align * align;
+  void* raw = nullptr;
+  if (posix_memalign(&raw, std::max(align, sizeof(void*)), header + task_size) != 0) throw std::bad_alloc();
+  auto* f = ::new (raw) FiberControl(FiberKind::task);
+  try {
+    f->stack = allocate_stack(stack_size);
+  } catch (...) {
+    f->~FiberControl();
+    std::free(raw);
+    throw;
+  }
+  f->san.init_for_stack(f->stack.base, f->stack.size);
+  f->fctx = make_fiber_context(f);
+  f->id = rt.next_fiber_id();
+  f->name = options.name;
+  f->pinned = options.pinned;
+  *task_memory = static_cast<char*>(raw) + header;
+  return f;
+}
+
+void fiber_start(FiberControl* f, TaskBase* task) {
+  Runtime& rt = runtime();
+  f->task = task;
+  retain(f);  // the scheduler's reference, dropped when the fiber is retired
+  Worker* w = Worker::current();
+  if (f->pinned) f->home = w ? w : rt.workers[0].get();
+  if (w) {
+    w->make_runnable(f, true);
+  } else {
+    rt.inject(f);
+  }
+}
+
+void fiber_retain(FiberControl* f) noexcept { retain(f); }
+
+void fiber_release(FiberControl* f) noexcept {
+  // A fiber created but never started still owns its stack.
+  if (!f->task && f->stack) {
+    release_stack(f->stack);
+    f->stack = Stack{};
+  }
+  release(f);
+}
+
+bool fiber_join(FiberControl* f, TimePoint deadline) {
+  if (f->done.load(std::memory_order_acquire)) return true;
+  FiberControl* self = current_fiber();
+  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
+  WaitQueue::Lock lock(f->joiners.mutex());
+  while (!f->done.load(std::memory_order_acquire)) {
+    switch (f->joiners.wait(lock, deadline)) {
+      case WakeReason::interrupted:
+        throw_interrupt(self);
+      case WakeReason::timed_out:
+        return f->done.load(std::memory_order_acquire);
+      default:
+        break;
+    }
+    lock.lock();
+  }
+  return true;
+}
+
+bool fiber_done(const FiberControl* f) noexcept { return f->done.load(std::memory_order_acquire); }
+bool fiber_killed(const FiberControl* f) noexcept { return fiber_done(f) && f->killed; }
+std::exception_ptr fiber_exception(const FiberControl* f) noexcept { return fiber_done(f) ? f->error : nullptr; }
+TaskBase* fiber_task(FiberControl* f) noexcept { return f->task; }
+std::uint64_t fiber_id(const FiberControl* f) noexcept { return f->id; }
+std::string fiber_name(const FiberControl* f) { return f->name.empty() ? "fiber-" + std::to_string(f->id) : f->name; }
+
+void fiber_kill(FiberControl* f, bool block, TimePoint deadline) {
+  if (fiber_done(f)) return;
+  if (f == current_fiber()) throw FiberExit{};
+  f->post_interrupt(std::make_exception_ptr(FiberExit{}), true);
+  if (block) fiber_join(f, deadline);
+}
+
+TimePoint deadline_after(Clock::duration timeout) {
+  if (timeout < Clock::duration::zero()) throw std::invalid_argument("grove: negative timeout");
+  const TimePoint now = Clock::now();
+  if (timeout >= kNoDeadline - now) return kNoDeadline;
+  return now + timeout;
+}
+
+}  // namespace grove::detail

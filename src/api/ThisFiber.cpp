@@ -1,0 +1,54 @@
+// grove::yield, grove::sleep and questions about the running fiber.
+#include "api/Bootstrap.hpp"
+#include "grove/scheduler.hpp"
+#include "sched/Park.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove {
+
+using namespace detail;
+
+namespace {
+Worker* fiber_worker() {
+  Worker* w = Worker::current();
+  return w && w->running->kind != FiberKind::scheduler ? w : nullptr;
+}
+}  // namespace
+
+void yield() {
+  Worker* w = fiber_worker();
+  if (!w) {
+    sys::sched_yield();
+    return;
+  }
+  FiberControl* self = w->running;
+  w->suspend(PostAction::requeue);
+  if (self->interrupt_pending.load(std::memory_order_acquire)) throw_interrupt(self);
+}
+
+void sleep_until(TimePoint deadline) {
+  // Plain threads (even before the runtime exists) park on their futex inside park().
+  FiberControl* self = current_fiber();
+  if (deadline <= Clock::now()) {
+    yield();
+    return;
+  }
+  ParkTicket ticket = prepare_park(true);
+  if (park(ticket, deadline, true) == WakeReason::interrupted) throw_interrupt(self);
+}
+
+bool in_fiber() { return fiber_worker() != nullptr; }
+
+std::uint64_t current_fiber_id() {
+  Worker* w = fiber_worker();
+  return w ? w->running->id : 0;
+}
+
+int current_worker_index() {
+  Worker* w = Worker::current();
+  return w ? static_cast<int>(w->index) : -1;
+}
+
+unsigned worker_count() { return static_cast<unsigned>(runtime().workers.size()); }
+
+}  // namespace grove

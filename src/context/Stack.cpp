@@ -1,0 +1,176 @@
+#include "context/Stack.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace grove::detail {
+namespace {
+
+constexpr std::uint64_t kCanary = 0x9e3779b97f4a7c15ull;
+constexpr std::size_t kThreadCacheCap = 64;
+constexpr std::size_t kGlobalPoolCap = 4096;
+constexpr std::size_t kSlabStacks = 64;
+
+std::size_t read_map_budget() {
+  // Half of vm.max_map_count for guarded stacks (2 maps each) leaves the other half to the program.
+  long max_maps = 65530;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
+    std::fclose(f);
+  }
+  return static_cast<std::size_t>(std::max(1024L, max_maps / 4));
+}
+
+void* map_region(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  // Huge pages would turn one touched stack page into 2 MiB of RSS.
+  madvise(p, bytes, MADV_NOHUGEPAGE);
+  return p;
+}
+
+// Pools hold stacks of exactly the default-or-requested size per size class; sizes other than
+// the most common one are rare, so the pool is keyed by size with a short linear search.
+class StackPool {
+ public:
+  static StackPool& instance() {
+    static StackPool* pool = new StackPool();  // never destroyed: fibers may outlive statics
+    return *pool;
+  }
+
+  bool take(std::size_t size, Stack& out) {
+    std::lock_guard lock(mu_);
+    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+      if (it->size == size) {
+        out = *it;
+        free_.erase(std::next(it).base());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Keeps the stack for reuse; returns false when the pool is full.
+  bool give(const Stack& s) {
+    std::lock_guard lock(mu_);
+    if (s.guarded && free_.size() >= kGlobalPoolCap) return false;
+    free_.push_back(s);
+    return true;
+  }
+
+  Stack carve_from_slab(std::size_t size) {
+    std::lock_guard lock(mu_);
+    char* region = static_cast<char*>(map_region(size * kSlabStacks));
+    slabs_.fetch_add(1, std::memory_order_relaxed);
+    for (std::size_t i = 1; i < kSlabStacks; ++i) free_.push_back(Stack{region + i * size, size, false});
+    return Stack{region, size, false};
+  }
+
+  std::atomic<std::size_t> guarded_live{0};
+  std::atomic<std::size_t> slab_live{0};
+  std::atomic<std::size_t> slabs_{0};
+  const std::size_t map_budget = read_map_budget();
+
+ private:
+  std::mutex mu_;
+  std::vector<Stack> free_;
+};
+
+struct ThreadCache {
+  std::vector<Stack> stacks;
+  ~ThreadCache() {
+    for (const Stack& s : stacks) release_to_pool(s);
+  }
+  static void release_to_pool(const Stack& s) {
+    if (StackPool::instance().give(s)) return;
+    munmap(s.base - page_size(), s.size + page_size());
+  }
+};
+
+thread_local ThreadCache t_cache;
+
+Stack map_guarded(std::size_t size) {
+  const std::size_t guard = page_size();
+  char* region = static_cast<char*>(map_region(size + guard));
+  if (mprotect(region, guard, PROT_NONE) != 0) {
+    munmap(region, size + guard);
+    throw std::bad_alloc();
+  }
+  return Stack{region + guard, size, true};
+}
+
+}  // namespace
+
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+std::size_t round_to_pages(std::size_t size) {
+  const std::size_t p = page_size();
+  return (size + p - 1) / p * p;
+}
+
+Stack allocate_stack(std::size_t size) {
+  size = round_to_pages(size);
+  auto& pool = StackPool::instance();
+  Stack s;
+  auto& cache = t_cache.stacks;
+  for (std::size_t i = cache.size(); i-- > 0;) {
+    if (cache[i].size == size) {
+      s = cache[i];
+      cache[i] = cache.back();
+      cache.pop_back();
+      break;
+    }
+  }
+  if (!s && !pool.take(size, s)) {
+    if (pool.guarded_live.load(std::memory_order_relaxed) < pool.map_budget) {
+      s = map_guarded(size);
+    } else {
+      s = pool.carve_from_slab(size);
+    }
+  }
+  (s.guarded ? pool.guarded_live : pool.slab_live).fetch_add(1, std::memory_order_relaxed);
+  if (!s.guarded) write_canary(s);
+  return s;
+}
+
+void release_stack(const Stack& s) {
+  auto& pool = StackPool::instance();
+  (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
+  auto& cache = t_cache.stacks;
+  if (cache.size() < kThreadCacheCap) {
+    cache.push_back(s);
+    return;
+  }
+  ThreadCache::release_to_pool(s);
+}
+
+void write_canary(const Stack& s) { *reinterpret_cast<std::uint64_t*>(s.base) = kCanary ^ reinterpret_cast<std::uintptr_t>(s.base); }
+
+bool canary_intact(const Stack& s) {
+  return *reinterpret_cast<const std::uint64_t*>(s.base) == (kCanary ^ reinterpret_cast<std::uintptr_t>(s.base));
+}
+
+bool in_guard_page(const Stack& s, const void* addr) {
+  if (!s.guarded) return false;
+  auto a = reinterpret_cast<std::uintptr_t>(addr);
+  auto lo = reinterpret_cast<std::uintptr_t>(s.base) - page_size();
+  return a >= lo && a < reinterpret_cast<std::uintptr_t>(s.base);
+}
+
+StackStats stack_stats() {
+  auto& pool = StackPool::instance();
+  return {pool.guarded_live.load(), pool.slab_live.load(), pool.slabs_.load()};
+}
+
+}  // namespace grove::detail

@@ -1,0 +1,45 @@
+#pragma once
+// Fiber stacks: mmap'd, lazily committed, a guard page below, pooled; slab-carved once the
+// map budget nears vm.max_map_count (each guarded stack costs two kernel maps).
+#include <cstddef>
+#include <cstdint>
+
+namespace grove::detail {
+
+struct Stack {
+  char* base = nullptr;  // lowest usable byte (the guard page or the canary lies just below/at it)
+  std::size_t size = 0;  // usable bytes; the stack grows down from base + size
+  bool guarded = false;  // false: carved from a slab, overflow caught by the canary at `base`
+
+  char* top() const { return base + size; }
+  explicit operator bool() const { return base != nullptr; }
+};
+
+inline constexpr std::size_t kMinStackSize = 16 * 1024;
+inline constexpr std::size_t kMaxStackSize = std::size_t{1} << 30;
+inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
+
+// Returns a stack of at least `size` bytes (rounded up to pages). Throws std::bad_alloc when the
+// kernel refuses memory. Thread-safe; a per-thread cache keeps the common case lock-free.
+Stack allocate_stack(std::size_t size);
+void release_stack(const Stack& stack);
+
+// Slab stacks carry a canary at their base; a clobbered canary means the fiber overflowed.
+void write_canary(const Stack& stack);
+bool canary_intact(const Stack& stack);
+
+// True when `addr` lies in the guard page of some live guarded stack spanning [base, base+size).
+bool in_guard_page(const Stack& stack, const void* addr);
+
+std::size_t page_size();
+std::size_t round_to_pages(std::size_t size);
+
+// Counters for tests and the benchmarks' RSS reports.
+struct StackStats {
+  std::size_t guarded_live;
+  std::size_t slab_live;
+  std::size_t slabs;
+};
+StackStats stack_stats();
+
+}  // namespace grove::detail

@@ -1,0 +1,41 @@
+#include "fiber/FiberControl.hpp"
+
+#include <cstdlib>
+
+#include "sched/Park.hpp"
+
+namespace grove::detail {
+
+FiberControl::FiberControl(FiberKind k) : kind(k) {}
+
+FiberControl::~FiberControl() { san.destroy(); }
+
+void FiberControl::post_interrupt(std::exception_ptr e, bool is_kill) {
+  {
+    std::lock_guard lock(interrupt_mu);
+    if (interrupt && interrupt_is_kill && !is_kill) return;
+    interrupt = std::move(e);
+    interrupt_is_kill = is_kill;
+  }
+  interrupt_pending.store(true, std::memory_order_seq_cst);
+  unpark_any(this, WakeReason::interrupted);
+}
+
+std::exception_ptr FiberControl::take_interrupt() {
+  if (!interrupt_pending.load(std::memory_order_acquire)) return nullptr;
+  std::lock_guard lock(interrupt_mu);
+  interrupt_pending.store(false, std::memory_order_relaxed);
+  interrupt_is_kill = false;
+  return std::exchange(interrupt, nullptr);
+}
+
+void retain(FiberControl* f) { f->refs.fetch_add(1, std::memory_order_relaxed); }
+
+void release(FiberControl* f) {
+  if (f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (f->task) f->task->~TaskBase();
+  f->~FiberControl();
+  std::free(f);
+}
+
+}  // namespace grove::detail

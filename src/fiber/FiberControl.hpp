@@ -1,0 +1,87 @@
+#pragma once
+// The fiber control block. It lives off the fiber's stack so a finished fiber's stack can be
+// reused at once while handles still read its result.
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <string>
+
+#include "context/Sanitizers.hpp"
+#include "context/Stack.hpp"
+#include "context/Switch.hpp"
+#include "grove/detail/fiber_core.hpp"
+#include "sched/TimerHeap.hpp"
+#include "sync/WaitQueue.hpp"
+
+namespace grove::detail {
+
+class Worker;
+
+enum class FiberKind : std::uint8_t {
+  task,       // a spawned fiber with its own stack
+  main,       // the adopted thread's own stack (greenlet's implicit main greenlet)
+  scheduler,  // a worker's scheduling loop
+  thread,     // stands for a plain OS thread that blocks in a grove primitive
+};
+
+enum class WakeReason : std::uint8_t { none, notified, timed_out, interrupted, closed };
+
+class FiberControl {
+ public:
+  explicit FiberControl(FiberKind kind);
+  ~FiberControl();
+  FiberControl(const FiberControl&) = delete;
+  FiberControl& operator=(const FiberControl&) = delete;
+
+  // --- switching (touched on every switch; kept together)
+  Fcontext fctx = nullptr;
+  std::atomic<bool> on_cpu{false};  // set while some thread runs it; a resumer waits for false
+  FiberKind kind;
+  bool pinned = false;
+  int saved_errno = 0;
+  Worker* home = nullptr;  // the worker a pinned fiber runs on
+  FiberControl* next_in_queue = nullptr;
+  Stack stack;
+  SanitizerState san;
+
+  // --- parking: a park publishes a nonzero token; exactly one waker claims it by CAS to 0.
+  std::atomic<std::uint64_t> park_token{0};
+  std::uint64_t park_epoch = 0;
+  WakeReason wake_reason = WakeReason::none;
+  std::atomic<std::uint32_t> thread_wake{0};  // futex word for FiberKind::thread
+
+  // --- interruption (kill, Timeout): an exception thrown at the next suspension point
+  std::atomic<bool> interrupt_pending{false};
+  std::mutex interrupt_mu;
+  std::exception_ptr interrupt;
+  bool interrupt_is_kill = false;
+
+  // --- identity and lifecycle
+  std::uint64_t id = 0;
+  std::string name;
+  std::atomic<int> refs{1};
+  std::atomic<bool> done{false};
+  std::atomic<bool> started{false};
+  bool killed = false;
+  bool error_observed = false;
+  TaskBase* task = nullptr;
+  std::exception_ptr error;
+  WaitQueue joiners;
+  void* locals = nullptr;  // fiber-local storage, owned by the api layer
+
+  // Requests that `e` be thrown in this fiber at its next suspension point, waking it if it is
+  // parked interruptibly. A kill replaces any other pending interrupt.
+  void post_interrupt(std::exception_ptr e, bool is_kill);
+  // Takes the pending interrupt (nullptr if none).
+  std::exception_ptr take_interrupt();
+};
+
+// The fiber (or thread stand-in) running on this thread right now; never null once the runtime
+// runs. Outside grove workers it returns a per-thread FiberKind::thread control block.
+FiberControl* current_fiber();
+
+void retain(FiberControl* f);
+void release(FiberControl* f);
+
+}  // namespace grove::detail

@@ -1,0 +1,66 @@
+#include "fiber/FiberLifecycle.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <typeinfo>
+
+#include "grove/errors.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+namespace {
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// gevent prints a failed greenlet's traceback; we print the failure unless someone is already
+// waiting to receive it.
+void report_failure(FiberControl* self) {
+  std::string line = "grove: fiber " + self->name + " failed: " + describe(self->error) + "\n";
+  sys::write(2, line.data(), line.size());
+}
+
+}  // namespace
+
+void run_fiber_body(FiberControl* self) {
+  self->started.store(true, std::memory_order_release);
+  bool killed_before_start = false;
+  if (self->interrupt_pending.load(std::memory_order_acquire)) {
+    std::lock_guard lock(self->interrupt_mu);
+    killed_before_start = self->interrupt_is_kill;
+  }
+  if (killed_before_start) {
+    self->killed = true;
+  } else {
+    try {
+      self->task->run();
+    } catch (const FiberExit&) {
+      self->killed = true;
+    } catch (...) {
+      self->error = std::current_exception();
+    }
+  }
+  self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
+  WaitQueue::Lock lock(self->joiners.mutex());
+  self->done.store(true, std::memory_order_release);
+  const bool someone_waits = !self->joiners.empty();
+  self->joiners.notify_all();
+  lock.unlock();
+  if (self->error && !someone_waits) report_failure(self);
+}
+
+void retire_fiber(FiberControl* f) {
+  release_stack(f->stack);
+  f->stack = Stack{};
+  f->san.destroy();
+  release(f);
+}
+
+}  // namespace grove::detail

@@ -1,0 +1,17 @@
+#pragma once
+// What happens inside a fiber from its first instruction to its last, and after.
+#include "fiber/FiberControl.hpp"
+
+namespace grove::detail {
+
+// Runs the fiber's task (unless it was killed before starting), records the outcome and wakes
+// its joiners. Called on the fiber's own stack.
+void run_fiber_body(FiberControl* self);
+
+// After the last switch away from a finished fiber: frees its stack and drops the scheduler's reference.
+void retire_fiber(FiberControl* f);
+
+// Creates a fiber context that starts in run_fiber_body (defined by the scheduler).
+Fcontext make_fiber_context(FiberControl* f);
+
+}  // namespace grove::detail

@@ -1,0 +1,150 @@
+#include "io/Poller.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include "sched/Park.hpp"
+#include "sched/Runtime.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+namespace {
+
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
+constexpr int kMaxEvents = 256;
+Poller* g_poller = nullptr;
+
+std::uint64_t pack(int fd, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+}  // namespace
+
+Poller::Poller() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = sys::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epfd_ < 0 || wakefd_ < 0) throw std::system_error(errno, std::generic_category(), "grove: cannot create the poller");
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = kWakeTag;
+  epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+  g_poller = this;
+}
+
+Poller::~Poller() {
+  sys::close(wakefd_);
+  sys::close(epfd_);
+}
+
+Poller& Poller::instance() { return *g_poller; }
+
+void Poller::interrupt() {
+  std::uint64_t one = 1;
+  sys::write(wakefd_, &one, sizeof one);
+}
+
+int Poller::poll(TimePoint deadline) {
+  epoll_event events[kMaxEvents];
+  timespec ts{};
+  const timespec* timeout = nullptr;
+  if (deadline != kNoDeadline) {
+    auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    ts = timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    timeout = &ts;
+  }
+  const int saved_errno = errno;
+  int n = sys::epoll_wait(epfd_, events, kMaxEvents, timeout);
+  errno = saved_errno;
+  int woken = 0;
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.u64 == kWakeTag) {
+      std::uint64_t drain;
+      sys::read(wakefd_, &drain, sizeof drain);
+      continue;
+    }
+    dispatch(events[i].data.u64, events[i].events);
+    ++woken;
+  }
+  return woken;
+}
+
+void Poller::dispatch(std::uint64_t data, std::uint32_t events) {
+  const int fd = static_cast<int>(data & 0xffffffffu);
+  FdEntry* e = FdTable::instance().find(fd);
+  if (!e) return;
+  WaitQueue::Lock lock(e->mutex());
+  if (!e->registered || e->generation != static_cast<std::uint32_t>(data >> 32)) return;
+  constexpr std::uint32_t kErr = EPOLLERR | EPOLLHUP;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI | kErr)) {
+    e->ready[0] = true;
+    e->waiters[0].notify_all();
+  }
+  if (events & (EPOLLOUT | kErr)) {
+    e->ready[1] = true;
+    e->waiters[1].notify_all();
+  }
+}
+
+WaitOutcome Poller::wait(int fd, IoDirection dir, TimePoint deadline) {
+  FdEntry* e = FdTable::instance().get(fd);
+  if (!e) {
+    errno = EBADF;
+    return WaitOutcome::error;
+  }
+  const int d = static_cast<int>(dir);
+  WaitQueue::Lock lock(e->mutex());
+  if (!e->registered) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
+    ev.data.u64 = pack(fd, e->generation);
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      if (errno == EPERM) {
+        // Regular files and directories cannot be polled: they are always ready.
+        return WaitOutcome::ready;
+      }
+      if (errno != EEXIST) return WaitOutcome::error;
+      // Registered under an old generation by a descriptor that was closed behind our back.
+      epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+    }
+    e->registered = true;
+    e->ready[0] = e->ready[1] = false;
+  }
+  if (e->ready[d]) {
+    e->ready[d] = false;
+    return WaitOutcome::ready;
+  }
+  switch (e->waiters[d].wait(lock, deadline)) {
+    case WakeReason::notified:
+      // The flag stays set: a waiter woken with us may still need this edge.
+      return WaitOutcome::ready;
+    case WakeReason::timed_out:
+      return WaitOutcome::timed_out;
+    case WakeReason::closed:
+      return WaitOutcome::closed;
+    case WakeReason::interrupted:
+      return WaitOutcome::interrupted;
+    case WakeReason::none:
+      break;
+  }
+  return WaitOutcome::ready;
+}
+
+void Poller::forget(int fd) {
+  FdEntry* e = FdTable::instance().find(fd);
+  if (!e) return;
+  WaitQueue::Lock lock(e->mutex());
+  if (e->registered) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  e->registered = false;
+  ++e->generation;
+  e->ready[0] = e->ready[1] = false;
+  e->waiters[0].notify_all(WakeReason::closed);
+  e->waiters[1].notify_all(WakeReason::closed);
+}
+
+}  // namespace grove::detail

@@ -1,0 +1,118 @@
+#include "sched/Park.hpp"
+
+#include <cerrno>
+#include <ctime>
+
+#include "sched/Runtime.hpp"
+#include "sched/Worker.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+namespace {
+
+// Tokens carry the park's interruptibility in bit 0 so interrupters need no other state.
+constexpr std::uint64_t kInterruptibleBit = 1;
+
+void fire_park_timer(TimerNode* node);
+
+struct ParkTimer : TimerNode {
+  FiberControl* fiber = nullptr;
+  std::uint64_t token = 0;
+};
+
+void fire_park_timer(TimerNode* node) {
+  auto* t = static_cast<ParkTimer*>(node);
+  unpark(t->fiber, t->token, WakeReason::timed_out, true);
+}
+
+timespec relative_timespec(TimePoint deadline) {
+  auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
+
+// A plain thread parks on its futex word; a timeout must still win the token race to count.
+WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
+  auto* word = reinterpret_cast<std::uint32_t*>(&self->thread_wake);
+  bool waiting_for_claimer = false;
+  while (self->thread_wake.load(std::memory_order_acquire) == 0) {
+    if (waiting_for_claimer || deadline == kNoDeadline) {
+      sys::futex_wait(word, 0, nullptr);
+      continue;
+    }
+    if (Clock::now() >= deadline) {
+      if (claim(self, ticket.token, WakeReason::timed_out)) break;
+      waiting_for_claimer = true;  // a waker claimed us first; its futex wake is on its way
+      continue;
+    }
+    timespec ts = relative_timespec(deadline);
+    sys::futex_wait(word, 0, &ts);
+  }
+  self->thread_wake.store(0, std::memory_order_relaxed);
+  return self->wake_reason;
+}
+
+}  // namespace
+
+ParkTicket prepare_park(bool interruptible) {
+  FiberControl* self = current_fiber();
+  std::uint64_t token = (++self->park_epoch << 1) | (interruptible ? kInterruptibleBit : 0);
+  self->wake_reason = WakeReason::none;
+  self->park_token.store(token, std::memory_order_seq_cst);
+  return ParkTicket{self, token};
+}
+
+WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible) {
+  FiberControl* self = ticket.fiber;
+  // Pairs with post_interrupt(): it sets the flag then tries the token; we published the token
+  // then read the flag, so one of us sees the other.
+  if (interruptible && self->interrupt_pending.load(std::memory_order_seq_cst)) {
+    if (claim(self, ticket.token, WakeReason::interrupted)) return WakeReason::interrupted;
+  }
+  if (deadline <= Clock::now() && deadline != kNoDeadline) {
+    if (claim(self, ticket.token, WakeReason::timed_out)) return WakeReason::timed_out;
+  }
+  Worker* w = Worker::current();
+  if (self->kind == FiberKind::thread || !w) return park_thread(self, ticket, deadline);
+
+  ParkTimer timer;
+  if (deadline != kNoDeadline) {
+    timer.deadline = deadline;
+    timer.fire = &fire_park_timer;
+    timer.fiber = self;
+    timer.token = ticket.token;
+    w->timers.add(&timer);
+  }
+  // Suspend even if a waker already claimed us: it has queued us and will run us.
+  w->suspend(PostAction::none);
+  if (deadline != kNoDeadline) TimerHeap::cancel(&timer);
+  return self->wake_reason;
+}
+
+bool claim(FiberControl* f, std::uint64_t token, WakeReason reason) {
+  std::uint64_t expected = token;
+  if (!f->park_token.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return false;
+  f->wake_reason = reason;
+  return true;
+}
+
+void resume(FiberControl* f, bool fifo) {
+  if (f->kind == FiberKind::thread) {
+    f->thread_wake.store(1, std::memory_order_release);
+    sys::futex_wake(reinterpret_cast<std::uint32_t*>(&f->thread_wake), 1);
+    return;
+  }
+  if (Worker* w = Worker::current()) {
+    w->make_runnable(f, fifo);
+  } else {
+    Runtime::get()->inject(f);
+  }
+}
+
+bool unpark_any(FiberControl* f, WakeReason reason) {
+  std::uint64_t token = f->park_token.load(std::memory_order_seq_cst);
+  if (token == 0 || !(token & kInterruptibleBit)) return false;
+  return unpark(f, token, reason);
+}
+
+}  // namespace grove::detail

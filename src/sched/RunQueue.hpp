@@ -1,0 +1,92 @@
+#pragma once
+// A worker's bounded run queue (the Go runtime's design): the owner pushes at the tail without
+// atomics read-modify-write; the owner and thieves take from the head with a CAS.
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace grove::detail {
+
+class FiberControl;
+
+class RunQueue {
+ public:
+  static constexpr std::uint32_t kCapacity = 256;
+
+  // Owner only. False when full (the caller then moves half of it to the global queue).
+  bool push(FiberControl* f) noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_acquire);
+    const std::uint32_t t = tail_.load(std::memory_order_relaxed);
+    if (t - h >= kCapacity) return false;
+    slots_[t % kCapacity].store(f, std::memory_order_relaxed);
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+
+  // Owner or thief.
+  FiberControl* pop() noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      const std::uint32_t t = tail_.load(std::memory_order_acquire);
+      if (t == h) return nullptr;
+      FiberControl* f = slots_[h % kCapacity].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) return f;
+    }
+  }
+
+  // Owner only, when no other thread can take from this queue (a single worker).
+  FiberControl* pop_exclusive() noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_relaxed);
+    if (tail_.load(std::memory_order_relaxed) == h) return nullptr;
+    FiberControl* f = slots_[h % kCapacity].load(std::memory_order_relaxed);
+    head_.store(h + 1, std::memory_order_relaxed);
+    return f;
+  }
+
+  // Owner only: takes up to half the entries (for moving to the global queue when full).
+  std::uint32_t take_half(FiberControl** out) noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      const std::uint32_t t = tail_.load(std::memory_order_acquire);
+      std::uint32_t n = (t - h) / 2;
+      if (n == 0) return 0;
+      for (std::uint32_t i = 0; i < n; ++i) out[i] = slots_[(h + i) % kCapacity].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel)) return n;
+    }
+  }
+
+  // Thief: moves half of `victim`'s entries into this (empty, owned by the caller) queue and
+  // returns one of them to run, or nullptr.
+  FiberControl* steal_from(RunQueue& victim) noexcept {
+    const std::uint32_t my_tail = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      std::uint32_t h = victim.head_.load(std::memory_order_acquire);
+      const std::uint32_t t = victim.tail_.load(std::memory_order_acquire);
+      std::uint32_t n = t - h;
+      n -= n / 2;
+      if (n == 0) return nullptr;
+      if (n > kCapacity / 2) continue;  // inconsistent snapshot
+      for (std::uint32_t i = 0; i < n; ++i) {
+        slots_[(my_tail + i) % kCapacity].store(victim.slots_[(h + i) % kCapacity].load(std::memory_order_relaxed),
+                                                std::memory_order_relaxed);
+      }
+      if (victim.head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel)) {
+        FiberControl* first = slots_[(my_tail + n - 1) % kCapacity].load(std::memory_order_relaxed);
+        if (n > 1) tail_.store(my_tail + n - 1, std::memory_order_release);
+        return first;
+      }
+    }
+  }
+
+  std::uint32_t size() const noexcept {
+    return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
+  }
+  bool empty() const noexcept { return size() == 0; }
+
+ private:
+  alignas(64) std::atomic<std::uint32_t> head_{0};
+  alignas(64) std::atomic<std::uint32_t> tail_{0};
+  std::array<std::atomic<FiberControl*>, kCapacity> slots_{};
+};
+
+}  // namespace grove::detail

@@ -1,0 +1,184 @@
+#include "sched/Runtime.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "context/GuardHandler.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+
+std::atomic<Runtime*> Runtime::instance_{nullptr};
+
+std::thread spawn_runtime_thread(std::function<void()> body) { return std::thread(std::move(body)); }
+
+Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
+  workers.reserve(cfg.workers);
+  for (unsigned i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
+  idle_list_.reserve(cfg.workers);
+}
+
+Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> events) {
+  static std::mutex start_mu;
+  std::lock_guard lock(start_mu);
+  if (Runtime* rt = get()) return *rt;
+  install_guard_handler();
+  // Never destroyed: fibers and workers may still run while static destructors do.
+  auto* rt = new Runtime(config, std::move(events));
+  const bool is_main_thread = sys::gettid() == getpid();
+  unsigned first_thread = 0;
+  if (is_main_thread && !Worker::current()) {
+    auto* main_fiber = new FiberControl(FiberKind::main);
+    main_fiber->id = rt->next_fiber_id();
+    main_fiber->name = "main";
+    main_fiber->started.store(true, std::memory_order_relaxed);
+    rt->workers[0]->adopt_current_thread(main_fiber);
+    first_thread = 1;
+  }
+  instance_.store(rt, std::memory_order_release);
+  for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
+  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
+  rt->monitor_.detach();
+  return *rt;
+}
+
+void Runtime::inject(FiberControl* f) {
+  if (f->pinned && f->home) {
+    f->home->inbox.push(f);
+    notify_inbox(f->home);
+    return;
+  }
+  global.push(f);
+  wake_idle_worker(true);
+}
+
+void Runtime::wake_idle_worker(bool strict) {
+  if (strict) std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (nidle.load(std::memory_order_relaxed) == 0 || nspinning.load(std::memory_order_relaxed) != 0) return;
+  int expected = 0;
+  if (!nspinning.compare_exchange_strong(expected, 1)) return;
+  Worker* w = nullptr;
+  {
+    std::lock_guard lock(idle_mu_);
+    if (!idle_list_.empty()) {
+      w = idle_list_.back();
+      idle_list_.pop_back();
+      w->idle.store(false, std::memory_order_relaxed);
+      w->woken_as_spinner = true;
+      nidle.fetch_sub(1);
+    }
+  }
+  if (!w) {
+    nspinning.fetch_sub(1);
+    return;
+  }
+  unpark_worker(w);
+}
+
+void Runtime::notify_inbox(Worker* w) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!w->idle.load(std::memory_order_seq_cst)) return;
+  {
+    std::lock_guard lock(idle_mu_);
+    if (!w->idle.load(std::memory_order_relaxed)) return;
+    idle_list_.erase(std::find(idle_list_.begin(), idle_list_.end(), w));
+    w->idle.store(false, std::memory_order_relaxed);
+    w->woken_as_spinner = false;
+    nidle.fetch_sub(1);
+  }
+  unpark_worker(w);
+}
+
+void Runtime::add_idle(Worker* w) {
+  std::lock_guard lock(idle_mu_);
+  idle_list_.push_back(w);
+  w->idle.store(true, std::memory_order_seq_cst);
+  nidle.fetch_add(1);
+}
+
+bool Runtime::remove_idle(Worker* w) {
+  std::lock_guard lock(idle_mu_);
+  if (!w->idle.load(std::memory_order_relaxed)) return false;
+  idle_list_.erase(std::find(idle_list_.begin(), idle_list_.end(), w));
+  w->idle.store(false, std::memory_order_relaxed);
+  nidle.fetch_sub(1);
+  return true;
+}
+
+bool Runtime::work_visible(const Worker* self) const {
+  if (!global.empty() || !self->inbox.empty()) return true;
+  for (const auto& w : workers) {
+    if (!w->ring.empty() || w->runnext.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+void Runtime::unpark_worker(Worker* w) {
+  if (w->wake_word.exchange(1, std::memory_order_seq_cst) != 0) return;
+  if (w->in_poller.load(std::memory_order_seq_cst)) events_->interrupt();
+  sys::futex_wake(reinterpret_cast<std::uint32_t*>(&w->wake_word), 1);
+}
+
+void Runtime::wake_monitor() {
+  if (!monitor_sleeping.load(std::memory_order_relaxed)) return;
+  monitor_word.store(1, std::memory_order_seq_cst);
+  sys::futex_wake(reinterpret_cast<std::uint32_t*>(&monitor_word), 1);
+}
+
+// The monitor (Go's sysmon, reduced): asks busy workers for a timer/poll pass when one is due,
+// wakes an idle worker when work sits queued behind a busy one, and sleeps when all are idle.
+void Runtime::monitor_loop() {
+  const auto n = static_cast<int>(workers.size());
+  int idle_rounds = 0;
+  for (;;) {
+    if (nidle.load() == n) {
+      if (++idle_rounds >= 3) {
+        monitor_word.store(0, std::memory_order_seq_cst);
+        monitor_sleeping.store(true, std::memory_order_seq_cst);
+        if (nidle.load(std::memory_order_seq_cst) == n) {
+          sys::futex_wait(reinterpret_cast<std::uint32_t*>(&monitor_word), 0, nullptr);
+        }
+        monitor_sleeping.store(false, std::memory_order_relaxed);
+        idle_rounds = 0;
+      }
+    } else {
+      idle_rounds = 0;
+    }
+    const timespec tick{0, 1000000};
+    sys::nanosleep(&tick, nullptr);
+    const TimePoint now = Clock::now();
+    const bool poll_due = !poller_blocked() && now - last_poll() >= std::chrono::milliseconds(2);
+    for (const auto& w : workers) {
+      if (!w->busy.load(std::memory_order_relaxed)) continue;
+      if (poll_due || (!w->timers.empty() && w->timers.earliest() <= now)) {
+        w->needs_check.store(true, std::memory_order_relaxed);
+      }
+      if (!w->ring.empty()) wake_idle_worker(true);
+    }
+    if (!poller_blocked() && now - last_poll() >= std::chrono::milliseconds(10)) {
+      // Every worker is stuck in long-running fibers: poll on their behalf (Go's sysmon does too).
+      poll_now();
+    }
+  }
+}
+
+bool Runtime::poller_blocked() const {
+  for (const auto& w : workers) {
+    if (w->in_poller.load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+int Runtime::poll_now() {
+  if (!events_->try_acquire()) return -1;
+  const int woken = events_->poll(TimePoint{});
+  events_->release();
+  last_poll_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  // A worker that went idle while we held the poller sleeps on its futex, deaf to I/O: wake it
+  // so it can take the poller over.
+  if (nidle.load(std::memory_order_relaxed) > 0 && !poller_blocked()) wake_idle_worker(true);
+  return woken;
+}
+
+}  // namespace grove::detail

@@ -1,0 +1,75 @@
+#pragma once
+// The process-wide scheduler: the workers, the global injection queue, and the idle protocol
+// (learned from Go: at most one spinning worker is woken per burst of new work).
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "grove/config.hpp"
+#include "sched/EventSource.hpp"
+#include "sched/FiberList.hpp"
+#include "sched/Worker.hpp"
+
+namespace grove::detail {
+
+class Runtime {
+ public:
+  // The running runtime, or nullptr before start.
+  static Runtime* get() noexcept { return instance_.load(std::memory_order_acquire); }
+  // Starts it once; `config` must be fully resolved. If the calling thread is the process's main
+  // thread it is adopted: it becomes worker 0 and its stack the main fiber.
+  static Runtime& start(const Config& config, std::unique_ptr<EventSource> events);
+
+  const Config config;
+  std::vector<std::unique_ptr<Worker>> workers;
+  FiberList global;
+  EventSource* events() const { return events_.get(); }
+  bool single_worker() const { return workers.size() == 1; }
+  std::uint64_t next_fiber_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  // A fiber became runnable on a thread that is not a worker (or is pinned elsewhere).
+  void inject(FiberControl* f);
+  // Wakes an idle worker to look for work if none is spinning. `strict` adds the full fence a
+  // foreign thread needs so the wake-up cannot be lost.
+  void wake_idle_worker(bool strict);
+  // A pinned fiber was queued in `w`'s inbox.
+  void notify_inbox(Worker* w);
+
+  // Idle protocol, called by workers.
+  std::atomic<int> nspinning{0};
+  std::atomic<int> nidle{0};
+  void add_idle(Worker* w);
+  bool remove_idle(Worker* w);  // false if a waker removed it first
+  bool work_visible(const Worker* self) const;
+  void unpark_worker(Worker* w);
+
+  // A non-blocking poll for I/O readiness if no other thread is polling; -1 if one is.
+  int poll_now();
+  bool poller_blocked() const;
+  TimePoint last_poll() const { return TimePoint(Clock::duration(last_poll_.load(std::memory_order_relaxed))); }
+
+  // Monitor support.
+  void monitor_loop();
+  std::atomic<bool> monitor_sleeping{false};
+  std::atomic<std::uint32_t> monitor_word{0};
+  void wake_monitor();
+
+ private:
+  Runtime(const Config& config, std::unique_ptr<EventSource> events);
+  static std::atomic<Runtime*> instance_;
+
+  std::unique_ptr<EventSource> events_;
+  std::mutex idle_mu_;
+  std::vector<Worker*> idle_list_;
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<Clock::rep> last_poll_{0};
+  std::thread monitor_;
+};
+
+// Creates an OS thread for the runtime's own use (workers, monitor).
+std::thread spawn_runtime_thread(std::function<void()> body);
+
+}  // namespace grove::detail

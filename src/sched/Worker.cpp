@@ -1,0 +1,282 @@
+#include "sched/Worker.hpp"
+
+#include <cerrno>
+#include <ctime>
+
+#include "context/GuardHandler.hpp"
+#include "fiber/FiberLifecycle.hpp"
+#include "sched/Runtime.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+
+thread_local Worker* Worker::t_current = nullptr;
+
+namespace {
+constexpr std::uint32_t kFairnessTicks = 61;  // as Go: check the global queue every 61 schedules
+constexpr auto kPollInterval = std::chrono::milliseconds(1);
+}  // namespace
+
+// Entry points of fresh contexts; friends of Worker so they can finish the switch.
+struct SwitchEntry {
+  static void fiber(Transfer t) {
+    Worker* w = static_cast<Worker*>(t.data);
+    w->after_switch(t.fctx);
+    run_fiber_body(w->running);
+    // The fiber may have migrated while it ran: finish on the worker it is on now.
+    Worker::current()->suspend(PostAction::release);
+    __builtin_unreachable();
+  }
+  static void scheduler(Transfer t) {
+    Worker* w = static_cast<Worker*>(t.data);
+    w->after_switch(t.fctx);
+    w->run_loop();
+  }
+};
+
+Worker::Worker(Runtime& runtime, unsigned idx)
+    : rt(runtime), index(idx), rng_(0x9e3779b97f4a7c15ull * (idx + 1)) {
+  sched_.pinned = true;
+  sched_.home = this;
+}
+
+void Worker::start_thread() {
+  spawn_runtime_thread([this] {
+    set_current(this);
+    install_alt_signal_stack();
+    running = &sched_;
+    sched_.on_cpu.store(true, std::memory_order_relaxed);
+    sched_.san.init_for_current_thread();
+    run_loop();
+  }).detach();
+}
+
+void Worker::adopt_current_thread(FiberControl* main_fiber) {
+  set_current(this);
+  install_alt_signal_stack();
+  main_fiber->pinned = true;
+  main_fiber->home = this;
+  main_fiber->on_cpu.store(true, std::memory_order_relaxed);
+  main_fiber->san.init_for_current_thread();
+  running = main_fiber;
+  // The thread's own stack now belongs to the main fiber, so the loop gets a stack of its own.
+  sched_.stack = allocate_stack(256 * 1024);
+  sched_.san.init_for_stack(sched_.stack.base, sched_.stack.size);
+  sched_.fctx = make_context(sched_.stack.top(), sched_.stack.size, &SwitchEntry::scheduler);
+}
+
+Fcontext make_fiber_context(FiberControl* f) { return make_context(f->stack.top(), f->stack.size, &SwitchEntry::fiber); }
+
+void Worker::run_loop() {
+  for (;;) {
+    FiberControl* f = find_runnable();
+    if (spinning) {
+      spinning = false;
+      if (rt.nspinning.fetch_sub(1) == 1) rt.wake_idle_worker(false);
+    }
+    switch_to(f, PostAction::none);
+  }
+}
+
+void Worker::suspend(PostAction action) {
+  FiberControl* next = next_fast();
+  switch_to(next ? next : &sched_, action);
+}
+
+void Worker::switch_to(FiberControl* next, PostAction action) {
+  FiberControl* self = running;
+  pending_prev_ = self;
+  pending_action_ = action;
+  self->saved_errno = errno;
+  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) report_stack_overflow(self);
+  // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
+  while (next->on_cpu.load(std::memory_order_acquire)) cpu_relax();
+  next->on_cpu.store(true, std::memory_order_relaxed);
+  running = next;
+  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sanitizer_before_switch(self->san, next->san, action == PostAction::release);
+  Transfer t = jump(next->fctx, this);
+  static_cast<Worker*>(t.data)->after_switch(t.fctx);
+}
+
+void Worker::after_switch(Fcontext from) {
+  FiberControl* self = running;
+  FiberControl* prev = pending_prev_;
+  sanitizer_after_switch(self->san, &prev->san);
+  prev->fctx = from;
+  errno = self->saved_errno;
+  switch (pending_action_) {
+    case PostAction::none:
+      prev->on_cpu.store(false, std::memory_order_release);
+      break;
+    case PostAction::requeue:
+      prev->on_cpu.store(false, std::memory_order_release);
+      push_tail(prev);
+      break;
+    case PostAction::release:
+      retire_fiber(prev);
+      break;
+  }
+}
+
+FiberControl* Worker::next_fast() {
+  if (++tick_ % kFairnessTicks == 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty()) return nullptr;
+  return take_local();
+}
+
+FiberControl* Worker::take_local() {
+  for (;;) {
+    FiberControl* f = nullptr;
+    if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
+    if (!f) f = rt.single_worker() ? ring.pop_exclusive() : ring.pop();
+    if (!f) return nullptr;
+    if (FiberControl* mine = accept_stolen(f)) return mine;
+  }
+}
+
+// A fiber pinned to another worker that reached this one (by stealing) is forwarded home.
+FiberControl* Worker::accept_stolen(FiberControl* f) {
+  if (!f->pinned || f->home == this) return f;
+  f->home->inbox.push(f);
+  rt.notify_inbox(f->home);
+  return nullptr;
+}
+
+void Worker::push_tail(FiberControl* f) {
+  if (ring.push(f)) return;
+  // Full: move half of the queue and `f` to the global queue so other workers can take them.
+  FiberControl* batch[RunQueue::kCapacity / 2 + 1];
+  std::uint32_t n = ring.take_half(batch);
+  batch[n++] = f;
+  rt.global.push_batch(batch, n);
+  rt.wake_idle_worker(false);
+}
+
+void Worker::make_runnable(FiberControl* f, bool fifo) {
+  if (f->pinned && f->home != this) {
+    f->home->inbox.push(f);
+    rt.notify_inbox(f->home);
+    return;
+  }
+  if (!fifo) {
+    f = runnext.exchange(f, std::memory_order_acq_rel);
+    if (!f) {
+      rt.wake_idle_worker(false);
+      return;
+    }
+  }
+  push_tail(f);
+  rt.wake_idle_worker(false);
+}
+
+bool Worker::drain_inbox() {
+  bool any = false;
+  while (FiberControl* f = inbox.pop()) {
+    push_tail(f);
+    any = true;
+  }
+  return any;
+}
+
+void Worker::housekeeping(bool force_poll) {
+  needs_check.store(false, std::memory_order_relaxed);
+  const TimePoint now = Clock::now();
+  timers.fire_due(now);
+  if (force_poll || now - rt.last_poll() >= kPollInterval) rt.poll_now();
+}
+
+FiberControl* Worker::find_runnable() {
+  for (;;) {
+    housekeeping(false);
+    if (++tick_ % kFairnessTicks == 0) {
+      if (FiberControl* f = rt.global.pop()) return f;
+      // Two fibers handing off through runnext must not starve the rest of the queue.
+      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(rn);
+    }
+    drain_inbox();
+    if (FiberControl* f = take_local()) return f;
+    if (FiberControl* f = rt.global.pop()) {
+      // Take a fair share of the rest so the global lock is not hit per fiber.
+      std::size_t share = rt.global.size() / rt.workers.size();
+      for (std::size_t i = 0; i < share && i < RunQueue::kCapacity / 2; ++i) {
+        FiberControl* g = rt.global.pop();
+        if (!g) break;
+        push_tail(g);
+      }
+      return f;
+    }
+    if (rt.poll_now() > 0) continue;
+    if (!rt.single_worker()) {
+      const int busy_workers = static_cast<int>(rt.workers.size()) - rt.nidle.load();
+      if (!spinning && 2 * rt.nspinning.load() < busy_workers) {
+        spinning = true;
+        rt.nspinning.fetch_add(1);
+      }
+      if (spinning) {
+        if (FiberControl* f = steal_work()) return f;
+      }
+    }
+    sleep_until_work();
+  }
+}
+
+FiberControl* Worker::steal_work() {
+  const std::size_t n = rt.workers.size();
+  for (int round = 0; round < 4; ++round) {
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    const std::size_t start = rng_ % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      Worker* victim = rt.workers[(start + i) % n].get();
+      if (victim == this) continue;
+      FiberControl* f = ring.steal_from(victim->ring);
+      if (!f && round == 3 && victim->ring.empty() && victim->runnext.load(std::memory_order_relaxed)) {
+        f = victim->runnext.exchange(nullptr, std::memory_order_acquire);
+      }
+      if (f) {
+        if (FiberControl* mine = accept_stolen(f)) return mine;
+        if (FiberControl* other = take_local()) return other;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void Worker::sleep_until_work() {
+  if (spinning) {
+    spinning = false;
+    rt.nspinning.fetch_sub(1);
+  }
+  wake_word.store(0, std::memory_order_seq_cst);
+  rt.add_idle(this);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (rt.work_visible(this)) {
+    if (!rt.remove_idle(this)) spinning = woken_as_spinner;
+    return;
+  }
+  busy.store(false, std::memory_order_relaxed);
+  const TimePoint deadline = timers.earliest();
+  if (rt.events()->try_acquire()) {
+    in_poller.store(true, std::memory_order_seq_cst);
+    if (wake_word.load(std::memory_order_seq_cst) == 0) rt.events()->poll(deadline);
+    in_poller.store(false, std::memory_order_relaxed);
+    rt.events()->release();
+  } else if (wake_word.load(std::memory_order_acquire) == 0) {
+    timespec ts{};
+    const timespec* timeout = nullptr;
+    if (deadline != kNoDeadline) {
+      auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      ts.tv_sec = static_cast<time_t>(ns / 1000000000);
+      ts.tv_nsec = static_cast<long>(ns % 1000000000);
+      timeout = &ts;
+    }
+    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&wake_word), 0, timeout);
+  }
+  busy.store(true, std::memory_order_relaxed);
+  if (!rt.remove_idle(this)) spinning = woken_as_spinner;
+  rt.wake_monitor();
+}
+
+}  // namespace grove::detail

@@ -1,0 +1,90 @@
+#pragma once
+// A worker: one OS thread that runs fibers from its run queue, steals from others when idle,
+// and sleeps (in the poller or on a futex) when there is nothing to do.
+#include <atomic>
+#include <cstdint>
+
+#include "fiber/FiberControl.hpp"
+#include "sched/FiberList.hpp"
+#include "sched/RunQueue.hpp"
+#include "sched/TimerHeap.hpp"
+
+namespace grove::detail {
+
+class Runtime;
+
+enum class PostAction : std::uint8_t {
+  none,     // the previous context parked (or is the scheduler loop)
+  requeue,  // the previous fiber yielded: back to the tail of the run queue
+  release,  // the previous fiber finished: free its stack and drop the scheduler's reference
+};
+
+class Worker {
+ public:
+  Worker(Runtime& rt, unsigned index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The worker of the calling thread, or nullptr on threads that are not workers.
+  static Worker* current() noexcept { return t_current; }
+  static void set_current(Worker* w) noexcept { t_current = w; }
+
+  // Runs on this worker's thread forever (its native stack or, for the adopted thread, a stack of its own).
+  [[noreturn]] void run_loop();
+
+  // From a fiber running on this worker: switch away. `action` says what happens to it.
+  void suspend(PostAction action);
+
+  // Queues a fiber that became runnable, from this worker's thread. `fifo` false: run it next.
+  void make_runnable(FiberControl* f, bool fifo);
+
+  // The scheduler loop's own context.
+  FiberControl* scheduler_context() { return &sched_; }
+
+  Runtime& rt;
+  const unsigned index;
+  FiberControl* running = nullptr;  // the context executing on this worker now
+  RunQueue ring;
+  std::atomic<FiberControl*> runnext{nullptr};
+  FiberList inbox;  // pinned fibers woken by other threads
+  TimerHeap timers;
+
+  // Read by the monitor thread.
+  std::atomic<std::uint64_t> switches{0};
+  std::atomic<bool> needs_check{false};  // the monitor asks for a timer/poll pass at the next switch
+  std::atomic<bool> busy{true};
+
+  // Idle bookkeeping, owned by Runtime's idle protocol.
+  bool spinning = false;
+  bool woken_as_spinner = false;
+  std::atomic<bool> idle{false};
+  std::atomic<std::uint32_t> wake_word{0};
+  std::atomic<bool> in_poller{false};
+
+  void start_thread();
+  void adopt_current_thread(FiberControl* main_fiber);
+
+ private:
+  friend struct SwitchEntry;
+  static thread_local Worker* t_current;
+
+  void switch_to(FiberControl* next, PostAction action);
+  void after_switch(Fcontext from);
+  FiberControl* next_fast();
+  FiberControl* find_runnable();
+  FiberControl* take_local();
+  FiberControl* steal_work();
+  void push_tail(FiberControl* f);
+  bool drain_inbox();
+  void housekeeping(bool force_poll);
+  void sleep_until_work();
+  FiberControl* accept_stolen(FiberControl* f);
+
+  FiberControl sched_{FiberKind::scheduler};
+  FiberControl* pending_prev_ = nullptr;
+  PostAction pending_action_ = PostAction::none;
+  std::uint32_t tick_ = 0;
+  std::uint64_t rng_;
+};
+
+}  // namespace grove::detail
