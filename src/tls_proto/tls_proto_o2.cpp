@@ -16,6 +16,7 @@ CachedTlsResult o2_cached_tls_roundtrip(void* task, int id) {
     r.tid_before = static_cast<int>(syscall(SYS_gettid));
     errno = id;
     int* ptv = &g_tv;
+    asm("" : "+r"(ptv));  // forget that ptv is %fs-relative: keep the absolute address
     *ptv = id;
     r.errno_addr_before = &errno;
     test_yield(task);  // the fiber continues on another OS thread
