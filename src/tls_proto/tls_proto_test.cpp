@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -268,6 +269,8 @@ TEST(FiberTls, FreshFiberLooksLikeANewThread) {
     const std::uintptr_t main_guard = read_fs(0x28), main_ptr_guard = read_fs(0x30);
     const int ctors_before = g_ctor_count;
     signal(SIGUSR1, on_usr1);
+    struct __res_state* main_res = __res_state();
+    const int last_cpu = int(sysconf(_SC_NPROCESSORS_ONLN)) - 1;
 
     std::vector<std::unique_ptr<Task>> tasks;
     tasks.push_back(make_task(0, [&](Task& t) {
@@ -285,6 +288,40 @@ TEST(FiberTls, FreshFiberLooksLikeANewThread) {
         FCHECK(t, uselocale(nullptr) == LC_GLOBAL_LOCALE);
         const int cpu = sched_getcpu();
         FCHECK(t, cpu >= 0 && cpu < CPU_SETSIZE);
+        if (last_cpu > 0) {  // the rseq cpu_id glibc reads must not be a stale 0 in our TCB
+            cpu_set_t one, old;
+            sched_getaffinity(0, sizeof old, &old);
+            CPU_ZERO(&one);
+            CPU_SET(last_cpu, &one);
+            FCHECK(t, sched_setaffinity(0, sizeof one, &one) == 0);  // pins the worker
+            FCHECK(t, sched_getcpu() == last_cpu);
+            // pthread_*_np(pthread_self()) address the kernel thread through our tid field.
+            cpu_set_t seen;
+            FCHECK(t, pthread_getaffinity_np(pthread_self(), sizeof seen, &seen) == 0);
+            FCHECK(t, CPU_EQUAL(&seen, &one));
+            sched_setaffinity(0, sizeof old, &old);
+        }
+        // Resolver state is per thread: start_thread points __resp at pd->res.
+        FCHECK(t, __res_state() != main_res);
+        FCHECK(t, reinterpret_cast<std::uintptr_t>(__res_state()) ==
+                      t.tls->thread_pointer() + grove::detail::g_tls_layout.off_res);
+        // glibc mutex kinds that use THREAD_SELF->tid and the robust list.
+        pthread_mutexattr_t ma;
+        pthread_mutex_t robust, check, rec;
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+        pthread_mutex_init(&robust, &ma);
+        pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_STALLED);
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+        pthread_mutex_init(&check, &ma);
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&rec, &ma);
+        pthread_mutexattr_destroy(&ma);
+        FCHECK(t, pthread_mutex_lock(&robust) == 0 && pthread_mutex_unlock(&robust) == 0);
+        FCHECK(t, pthread_mutex_lock(&check) == 0 && pthread_mutex_lock(&check) == EDEADLK);
+        FCHECK(t, pthread_mutex_unlock(&check) == 0);
+        FCHECK(t, pthread_mutex_lock(&rec) == 0 && pthread_mutex_lock(&rec) == 0);
+        FCHECK(t, pthread_mutex_unlock(&rec) == 0 && pthread_mutex_unlock(&rec) == 0);
         pthread_attr_t a;
         void* lo = nullptr;
         size_t sz = 0;
