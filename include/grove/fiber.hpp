@@ -16,7 +16,7 @@
 namespace grove {
 
 struct SpawnOptions {
-  std::string name;            // shown in reports; default "fiber-<id>"
+  std::string name{};          // shown in reports; default "fiber-<id>"
   std::size_t stack_size = 0;  // 0: the configured default; at least 16 KiB
   bool pinned = false;         // never migrates from the worker it is spawned on
 };

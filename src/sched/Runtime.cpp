@@ -163,6 +163,12 @@ void Runtime::monitor_loop() {
   }
 }
 
+TimePoint Runtime::earliest_timer() const {
+  TimePoint earliest = kNoDeadline;
+  for (const auto& w : workers) earliest = std::min(earliest, w->timers.earliest());
+  return earliest;
+}
+
 bool Runtime::poller_blocked() const {
   for (const auto& w : workers) {
     if (w->in_poller.load(std::memory_order_relaxed)) return true;

@@ -46,6 +46,9 @@ class Runtime {
   bool work_visible(const Worker* self) const;
   void unpark_worker(Worker* w);
 
+  // The nearest timer deadline over all workers (idle workers wake for other workers' timers).
+  TimePoint earliest_timer() const;
+
   // A non-blocking poll for I/O readiness if no other thread is polling; -1 if one is.
   int poll_now();
   bool poller_blocked() const;

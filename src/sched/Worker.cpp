@@ -222,6 +222,13 @@ FiberControl* Worker::find_runnable() {
 
 FiberControl* Worker::steal_work() {
   const std::size_t n = rt.workers.size();
+  // A worker stuck in a long computation cannot fire its timers: do it for it (as Go's stealWork).
+  const TimePoint now = Clock::now();
+  for (const auto& victim : rt.workers) {
+    if (victim.get() != this && victim->timers.fire_due(now) > 0) {
+      if (FiberControl* f = take_local()) return f;
+    }
+  }
   for (int round = 0; round < 4; ++round) {
     rng_ ^= rng_ << 13;
     rng_ ^= rng_ >> 7;
@@ -256,7 +263,7 @@ void Worker::sleep_until_work() {
     return;
   }
   busy.store(false, std::memory_order_relaxed);
-  const TimePoint deadline = timers.earliest();
+  const TimePoint deadline = rt.earliest_timer();
   if (rt.events()->try_acquire()) {
     in_poller.store(true, std::memory_order_seq_cst);
     if (wake_word.load(std::memory_order_seq_cst) == 0) rt.events()->poll(deadline);

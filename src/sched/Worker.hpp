@@ -69,7 +69,9 @@ class Worker {
   static thread_local Worker* t_current;
 
   void switch_to(FiberControl* next, PostAction action);
-  void after_switch(Fcontext from);
+  // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
+  // would reuse the old thread's TLS addresses (errno) computed before it.
+  __attribute__((noinline)) void after_switch(Fcontext from);
   FiberControl* next_fast();
   FiberControl* find_runnable();
   FiberControl* take_local();

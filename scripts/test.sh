@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds grove, runs every test. Usage: scripts/test.sh [build-dir] [cmake args...]
+# GROVE_SANITIZE=asan|tsan builds that variant instead (into build-asan / build-tsan by default).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/scripts/deps.sh"
+grove_install_deps
+
+extra=()
+default_dir=build
+case "${GROVE_SANITIZE:-}" in
+  asan) extra+=(-DGROVE_ASAN=ON -DGROVE_BUILD_BENCH=OFF); default_dir=build-asan ;;
+  tsan) extra+=(-DGROVE_TSAN=ON -DGROVE_BUILD_BENCH=OFF); default_dir=build-tsan ;;
+  "") ;;
+  *) echo "scripts/test.sh: GROVE_SANITIZE=\"$GROVE_SANITIZE\": expected asan or tsan" >&2; exit 2 ;;
+esac
+build="${1:-$root/$default_dir}"
+shift $(( $# > 0 ? 1 : 0 ))
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${extra[@]}" "$@" >/dev/null
+cmake --build "$build" -j "$(nproc)"
+cd "$build"
+ctest --output-on-failure -j "$(nproc)" ${GROVE_CTEST_ARGS:-}
