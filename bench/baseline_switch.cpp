@@ -179,4 +179,3 @@ BENCHMARK(BM_std_mutex_lock_unlock)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();

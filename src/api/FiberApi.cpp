@@ -3,6 +3,7 @@
 #include <new>
 
 #include "api/Bootstrap.hpp"
+#include "fiber/BlockCache.hpp"
 #include "fiber/FiberLifecycle.hpp"
 #include "grove/fiber.hpp"
 #include "sched/Park.hpp"
@@ -14,14 +15,19 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   const std::size_t stack_size = options.stack_size ? checked_stack_size(options.stack_size) : rt.config.stack_size;
   const std::size_t align = std::max(task_align, alignof(FiberControl));
   const std::size_t header = (sizeof(FiberControl) + align - 1) / align * align;
-  void* raw = nullptr;
-  if (posix_memalign(&raw, std::max(align, sizeof(void*)), header + task_size) != 0) throw std::bad_alloc();
+  if (align > alignof(std::max_align_t)) {
+    throw std::invalid_argument("grove: spawn: callables aligned beyond " + std::to_string(alignof(std::max_align_t)) +
+                                " bytes are not supported");
+  }
+  const std::size_t block_size = header + task_size;
+  void* raw = allocate_block(block_size);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
+  f->block_size = block_size;
   try {
     f->stack = allocate_stack(stack_size);
   } catch (...) {
     f->~FiberControl();
-    std::free(raw);
+    free_block(raw, block_size);
     throw;
   }
   f->san.init_for_stack(f->stack.base, f->stack.size);

@@ -13,7 +13,6 @@
 namespace grove::detail {
 namespace {
 
-constexpr std::uint64_t kCanary = 0x9e3779b97f4a7c15ull;
 constexpr std::size_t kThreadCacheCap = 64;
 constexpr std::size_t kGlobalPoolCap = 4096;
 constexpr std::size_t kSlabStacks = 64;
@@ -84,18 +83,38 @@ class StackPool {
   std::vector<Stack> free_;
 };
 
+void release_to_pool(const Stack& s) {
+  if (StackPool::instance().give(s)) return;
+  munmap(s.base - page_size(), s.size + page_size());
+}
+
+// Trivially constructible so access is a plain %fs-relative load; a separate object with a
+// destructor hands the stacks back when the thread exits.
 struct ThreadCache {
-  std::vector<Stack> stacks;
-  ~ThreadCache() {
-    for (const Stack& s : stacks) release_to_pool(s);
-  }
-  static void release_to_pool(const Stack& s) {
-    if (StackPool::instance().give(s)) return;
-    munmap(s.base - page_size(), s.size + page_size());
+  struct Entry {  // Stack without member initialisers, so the thread_local needs no constructor
+    char* base;
+    std::size_t size;
+    bool guarded;
+  };
+  Entry stacks[kThreadCacheCap];
+  std::size_t count;
+};
+thread_local ThreadCache t_cache __attribute__((tls_model("initial-exec")));
+
+struct ThreadCacheFlusher {
+  ~ThreadCacheFlusher() {
+    for (std::size_t i = 0; i < t_cache.count; ++i) {
+      const auto& e = t_cache.stacks[i];
+      release_to_pool(Stack{e.base, e.size, e.guarded});
+    }
+    t_cache.count = 0;
   }
 };
 
-thread_local ThreadCache t_cache;
+void register_cache_flush() {
+  static thread_local ThreadCacheFlusher flusher;
+  (void)flusher;
+}
 
 Stack map_guarded(std::size_t size) {
   const std::size_t guard = page_size();
@@ -123,12 +142,11 @@ Stack allocate_stack(std::size_t size) {
   size = round_to_pages(size);
   auto& pool = StackPool::instance();
   Stack s;
-  auto& cache = t_cache.stacks;
-  for (std::size_t i = cache.size(); i-- > 0;) {
-    if (cache[i].size == size) {
-      s = cache[i];
-      cache[i] = cache.back();
-      cache.pop_back();
+  ThreadCache& cache = t_cache;
+  for (std::size_t i = cache.count; i-- > 0;) {
+    if (cache.stacks[i].size == size) {
+      s = Stack{cache.stacks[i].base, size, cache.stacks[i].guarded};
+      cache.stacks[i] = cache.stacks[--cache.count];
       break;
     }
   }
@@ -147,18 +165,26 @@ Stack allocate_stack(std::size_t size) {
 void release_stack(const Stack& s) {
   auto& pool = StackPool::instance();
   (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
-  auto& cache = t_cache.stacks;
-  if (cache.size() < kThreadCacheCap) {
-    cache.push_back(s);
+  ThreadCache& cache = t_cache;
+  if (cache.count < kThreadCacheCap) {
+    if (cache.count == 0) register_cache_flush();
+    cache.stacks[cache.count++] = {s.base, s.size, s.guarded};
     return;
   }
-  ThreadCache::release_to_pool(s);
+  release_to_pool(s);
 }
 
-void write_canary(const Stack& s) { *reinterpret_cast<std::uint64_t*>(s.base) = kCanary ^ reinterpret_cast<std::uintptr_t>(s.base); }
+// The canary is "the lowest 16 bytes are still zero": fresh mappings are zero, and reading an
+// untouched page maps the shared zero page, so checking costs no RSS (writing a pattern would
+// commit a second page per parked fiber).
+void write_canary(const Stack& s) {
+  auto* words = reinterpret_cast<std::uint64_t*>(s.base);
+  if (words[0] | words[1]) words[0] = words[1] = 0;
+}
 
 bool canary_intact(const Stack& s) {
-  return *reinterpret_cast<const std::uint64_t*>(s.base) == (kCanary ^ reinterpret_cast<std::uintptr_t>(s.base));
+  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(s.base);
+  return (words[0] | words[1]) == 0;
 }
 
 bool in_guard_page(const Stack& s, const void* addr) {

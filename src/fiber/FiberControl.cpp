@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "fiber/BlockCache.hpp"
 #include "sched/Park.hpp"
 
 namespace grove::detail {
@@ -34,8 +35,9 @@ void retain(FiberControl* f) { f->refs.fetch_add(1, std::memory_order_relaxed); 
 void release(FiberControl* f) {
   if (f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (f->task) f->task->~TaskBase();
+  const std::size_t size = f->block_size;
   f->~FiberControl();
-  std::free(f);
+  free_block(f, size);
 }
 
 }  // namespace grove::detail

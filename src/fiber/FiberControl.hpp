@@ -66,6 +66,7 @@ class FiberControl {
   bool killed = false;
   bool error_observed = false;
   TaskBase* task = nullptr;
+  std::size_t block_size = 0;  // the allocation holding this block and its task (BlockCache)
   std::exception_ptr error;
   WaitQueue joiners;
   void* locals = nullptr;  // fiber-local storage, owned by the api layer

@@ -35,6 +35,10 @@ class Runtime {
   // Wakes an idle worker to look for work if none is spinning. `strict` adds the full fence a
   // foreign thread needs so the wake-up cannot be lost.
   void wake_idle_worker(bool strict);
+  // The common case (nobody idle) without a call.
+  void wake_idle_worker_if_any() {
+    if (nidle.load(std::memory_order_relaxed) != 0) wake_idle_worker(false);
+  }
   // A pinned fiber was queued in `w`'s inbox.
   void notify_inbox(Worker* w);
 

@@ -10,12 +10,51 @@
 
 namespace grove::detail {
 
-thread_local Worker* Worker::t_current = nullptr;
+thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 constexpr std::uint32_t kFairnessTicks = 61;  // as Go: check the global queue every 61 schedules
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
 }  // namespace
+
+// ---- the switch path: kept in this file and inlined into its callers
+
+__attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
+  if (!ring.push(f)) [[unlikely]] push_overflow(f);
+}
+
+__attribute__((always_inline)) inline FiberControl* Worker::take_local() {
+  for (;;) {
+    FiberControl* f = nullptr;
+    if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
+    if (!f) f = single_ ? ring.pop_exclusive() : ring.pop();
+    if (!f) return nullptr;
+    if (FiberControl* mine = accept_stolen(f)) return mine;
+  }
+}
+
+__attribute__((always_inline)) inline FiberControl* Worker::next_fast() {
+  if (++tick_ % kFairnessTicks == 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty()) [[unlikely]] {
+    return nullptr;
+  }
+  return take_local();
+}
+
+__attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next, PostAction action) {
+  FiberControl* self = running;
+  pending_prev_ = self;
+  pending_action_ = action;
+  self->saved_errno = *errno_;
+  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) [[unlikely]] report_stack_overflow(self);
+  // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
+  while (next->on_cpu.load(std::memory_order_acquire)) [[unlikely]] cpu_relax();
+  next->on_cpu.store(true, std::memory_order_relaxed);
+  running = next;
+  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sanitizer_before_switch(self->san, next->san, action == PostAction::release);
+  Transfer t = jump(next->fctx, this);
+  static_cast<Worker*>(t.data)->after_switch(t.fctx);
+}
 
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
 struct SwitchEntry {
@@ -40,10 +79,16 @@ Worker::Worker(Runtime& runtime, unsigned idx)
   sched_.home = this;
 }
 
+void Worker::bind_thread() {
+  install_alt_signal_stack();
+  errno_ = &errno;
+  single_ = rt.workers.size() == 1;
+}
+
 void Worker::start_thread() {
   spawn_runtime_thread([this] {
     set_current(this);
-    install_alt_signal_stack();
+    bind_thread();
     running = &sched_;
     sched_.on_cpu.store(true, std::memory_order_relaxed);
     sched_.san.init_for_current_thread();
@@ -53,7 +98,7 @@ void Worker::start_thread() {
 
 void Worker::adopt_current_thread(FiberControl* main_fiber) {
   set_current(this);
-  install_alt_signal_stack();
+  bind_thread();
   main_fiber->pinned = true;
   main_fiber->home = this;
   main_fiber->on_cpu.store(true, std::memory_order_relaxed);
@@ -83,28 +128,12 @@ void Worker::suspend(PostAction action) {
   switch_to(next ? next : &sched_, action);
 }
 
-void Worker::switch_to(FiberControl* next, PostAction action) {
-  FiberControl* self = running;
-  pending_prev_ = self;
-  pending_action_ = action;
-  self->saved_errno = errno;
-  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) report_stack_overflow(self);
-  // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
-  while (next->on_cpu.load(std::memory_order_acquire)) cpu_relax();
-  next->on_cpu.store(true, std::memory_order_relaxed);
-  running = next;
-  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  sanitizer_before_switch(self->san, next->san, action == PostAction::release);
-  Transfer t = jump(next->fctx, this);
-  static_cast<Worker*>(t.data)->after_switch(t.fctx);
-}
-
 void Worker::after_switch(Fcontext from) {
   FiberControl* self = running;
   FiberControl* prev = pending_prev_;
   sanitizer_after_switch(self->san, &prev->san);
   prev->fctx = from;
-  errno = self->saved_errno;
+  *errno_ = self->saved_errno;
   switch (pending_action_) {
     case PostAction::none:
       prev->on_cpu.store(false, std::memory_order_release);
@@ -119,31 +148,12 @@ void Worker::after_switch(Fcontext from) {
   }
 }
 
-FiberControl* Worker::next_fast() {
-  if (++tick_ % kFairnessTicks == 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty()) return nullptr;
-  return take_local();
-}
-
-FiberControl* Worker::take_local() {
-  for (;;) {
-    FiberControl* f = nullptr;
-    if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
-    if (!f) f = rt.single_worker() ? ring.pop_exclusive() : ring.pop();
-    if (!f) return nullptr;
-    if (FiberControl* mine = accept_stolen(f)) return mine;
-  }
-}
-
-// A fiber pinned to another worker that reached this one (by stealing) is forwarded home.
-FiberControl* Worker::accept_stolen(FiberControl* f) {
-  if (!f->pinned || f->home == this) return f;
+void Worker::forward_home(FiberControl* f) {
   f->home->inbox.push(f);
   rt.notify_inbox(f->home);
-  return nullptr;
 }
 
-void Worker::push_tail(FiberControl* f) {
-  if (ring.push(f)) return;
+void Worker::push_overflow(FiberControl* f) {
   // Full: move half of the queue and `f` to the global queue so other workers can take them.
   FiberControl* batch[RunQueue::kCapacity / 2 + 1];
   std::uint32_t n = ring.take_half(batch);
@@ -160,13 +170,12 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
   }
   if (!fifo) {
     f = runnext.exchange(f, std::memory_order_acq_rel);
-    if (!f) {
-      rt.wake_idle_worker(false);
-      return;
-    }
+    if (!f) return;
   }
   push_tail(f);
-  rt.wake_idle_worker(false);
+  // One queued fiber we will run ourselves soon; wake a helper once there is more (a futex wake
+  // costs more than a spawn). The monitor wakes one if a lone fiber waits behind a long run.
+  if (ring.size() > 1) rt.wake_idle_worker_if_any();
 }
 
 bool Worker::drain_inbox() {

@@ -62,31 +62,42 @@ class Worker {
   std::atomic<bool> in_poller{false};
 
   void start_thread();
+  void bind_thread();  // per-thread setup: signal stack, errno address
   void adopt_current_thread(FiberControl* main_fiber);
 
  private:
   friend struct SwitchEntry;
-  static thread_local Worker* t_current;
+  // initial-exec: a plain %fs-relative load instead of a __tls_get_addr call per switch.
+  static thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
 
-  void switch_to(FiberControl* next, PostAction action);
+  inline void switch_to(FiberControl* next, PostAction action);
   // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
   // would reuse the old thread's TLS addresses (errno) computed before it.
   __attribute__((noinline)) void after_switch(Fcontext from);
-  FiberControl* next_fast();
+  inline FiberControl* next_fast();
   FiberControl* find_runnable();
-  FiberControl* take_local();
+  inline FiberControl* take_local();
   FiberControl* steal_work();
-  void push_tail(FiberControl* f);
+  inline void push_tail(FiberControl* f);
+  void push_overflow(FiberControl* f);
   bool drain_inbox();
   void housekeeping(bool force_poll);
   void sleep_until_work();
-  FiberControl* accept_stolen(FiberControl* f);
+  // A fiber pinned to another worker that reached this one (by stealing) is forwarded home.
+  FiberControl* accept_stolen(FiberControl* f) {
+    if (!f->pinned || f->home == this) [[likely]] return f;
+    forward_home(f);
+    return nullptr;
+  }
+  void forward_home(FiberControl* f);
 
   FiberControl sched_{FiberKind::scheduler};
   FiberControl* pending_prev_ = nullptr;
   PostAction pending_action_ = PostAction::none;
   std::uint32_t tick_ = 0;
   std::uint64_t rng_;
+  bool single_ = false;          // the only worker: no thieves, so the run queue needs no CAS
+  int* errno_ = nullptr;         // this thread's errno (its address never changes for a thread)
 };
 
 }  // namespace grove::detail
