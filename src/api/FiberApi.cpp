@@ -1,6 +1,7 @@
 // The runtime side of grove::spawn and grove::Fiber<R>.
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 #include "api/Bootstrap.hpp"
 #include "fiber/BlockCache.hpp"
@@ -46,7 +47,7 @@ void fiber_start(FiberControl* f, TaskBase* task) {
   Worker* w = Worker::current();
   if (f->pinned) f->home = w ? w : rt.workers[0].get();
   if (w) {
-    w->make_runnable(f, true);
+    w->enqueue_spawned(f);
   } else {
     rt.inject(f);
   }
@@ -67,9 +68,17 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   if (f->done.load(std::memory_order_acquire)) return true;
   FiberControl* self = current_fiber();
   if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
+  // Directed join: a child still waiting in this worker's queue runs now, on our time slice
+  // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
+  FiberControl* next = nullptr;
+  Worker* w = Worker::current();
+  if (w && self->kind != FiberKind::thread && (!f->pinned || f->home == w) && Worker::claim_first_run(f)) {
+    retain(f);  // owned by the stale queue entry, dropped when it is popped
+    next = f;
+  }
   WaitQueue::Lock lock(f->joiners.mutex());
   while (!f->done.load(std::memory_order_acquire)) {
-    switch (f->joiners.wait(lock, deadline)) {
+    switch (f->joiners.wait(lock, deadline, true, nullptr, std::exchange(next, nullptr))) {
       case WakeReason::interrupted:
         throw_interrupt(self);
       case WakeReason::timed_out:
@@ -78,6 +87,11 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
         break;
     }
     lock.lock();
+  }
+  if (next) {
+    // Done before we parked (cannot happen: it has not run), kept for safety: queue it.
+    lock.unlock();
+    resume(next, true);
   }
   return true;
 }

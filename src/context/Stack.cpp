@@ -13,7 +13,8 @@
 namespace grove::detail {
 namespace {
 
-constexpr std::size_t kThreadCacheCap = 64;
+constexpr std::size_t kThreadCacheCap = 128;
+constexpr std::size_t kTransferBatch = 32;  // stacks moved between a thread cache and the pool per lock
 constexpr std::size_t kGlobalPoolCap = 4096;
 constexpr std::size_t kSlabStacks = 64;
 
@@ -45,24 +46,37 @@ class StackPool {
     return *pool;
   }
 
-  bool take(std::size_t size, Stack& out) {
+  // Moves up to `max` stacks of `size` into `out`; returns how many.
+  std::size_t take_batch(std::size_t size, Stack* out, std::size_t max) {
     std::lock_guard lock(mu_);
-    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
-      if (it->size == size) {
-        out = *it;
-        free_.erase(std::next(it).base());
-        return true;
-      }
+    std::size_t n = 0;
+    for (std::size_t i = free_.size(); i-- > 0 && n < max;) {
+      if (free_[i].size != size) continue;
+      out[n++] = free_[i];
+      free_[i] = free_.back();
+      free_.pop_back();
     }
-    return false;
+    return n;
   }
 
-  // Keeps the stack for reuse; returns false when the pool is full.
-  bool give(const Stack& s) {
-    std::lock_guard lock(mu_);
-    if (s.guarded && free_.size() >= kGlobalPoolCap) return false;
-    free_.push_back(s);
-    return true;
+  // Keeps stacks for reuse; guarded ones beyond the pool's cap are unmapped.
+  void give_batch(const Stack* stacks, std::size_t n) {
+    std::size_t kept = 0;
+    {
+      std::lock_guard lock(mu_);
+      for (; kept < n; ++kept) {
+        if (stacks[kept].guarded && free_.size() >= kGlobalPoolCap) break;
+        free_.push_back(stacks[kept]);
+      }
+    }
+    for (std::size_t i = kept; i < n; ++i) {
+      if (stacks[i].guarded) {
+        munmap(stacks[i].base - page_size(), stacks[i].size + page_size());
+      } else {
+        std::lock_guard lock(mu_);  // slab stacks are never unmapped
+        free_.push_back(stacks[i]);
+      }
+    }
   }
 
   Stack carve_from_slab(std::size_t size) {
@@ -83,10 +97,6 @@ class StackPool {
   std::vector<Stack> free_;
 };
 
-void release_to_pool(const Stack& s) {
-  if (StackPool::instance().give(s)) return;
-  munmap(s.base - page_size(), s.size + page_size());
-}
 
 // Trivially constructible so access is a plain %fs-relative load; a separate object with a
 // destructor hands the stacks back when the thread exits.
@@ -105,7 +115,8 @@ struct ThreadCacheFlusher {
   ~ThreadCacheFlusher() {
     for (std::size_t i = 0; i < t_cache.count; ++i) {
       const auto& e = t_cache.stacks[i];
-      release_to_pool(Stack{e.base, e.size, e.guarded});
+      Stack s{e.base, e.size, e.guarded};
+      StackPool::instance().give_batch(&s, 1);
     }
     t_cache.count = 0;
   }
@@ -150,7 +161,21 @@ Stack allocate_stack(std::size_t size) {
       break;
     }
   }
-  if (!s && !pool.take(size, s)) {
+  if (!s) {
+    // Refill the thread cache in one batch: fibers often die on another worker than they began.
+    Stack batch[kTransferBatch];
+    std::size_t n = pool.take_batch(size, batch, kTransferBatch);
+    if (n > 0) {
+      s = batch[--n];
+      if (n > 0) register_cache_flush();
+      std::size_t i = 0;
+      for (; i < n && cache.count < kThreadCacheCap; ++i) {
+        cache.stacks[cache.count++] = {batch[i].base, batch[i].size, batch[i].guarded};
+      }
+      if (i < n) pool.give_batch(batch + i, n - i);  // the cache is full of other sizes
+    }
+  }
+  if (!s) {
     if (pool.guarded_live.load(std::memory_order_relaxed) < pool.map_budget) {
       s = map_guarded(size);
     } else {
@@ -166,12 +191,18 @@ void release_stack(const Stack& s) {
   auto& pool = StackPool::instance();
   (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
   ThreadCache& cache = t_cache;
-  if (cache.count < kThreadCacheCap) {
-    if (cache.count == 0) register_cache_flush();
-    cache.stacks[cache.count++] = {s.base, s.size, s.guarded};
-    return;
+  if (cache.count == kThreadCacheCap) {
+    // Full: hand the oldest batch back to the pool under one lock.
+    Stack batch[kTransferBatch];
+    for (std::size_t i = 0; i < kTransferBatch; ++i) {
+      batch[i] = Stack{cache.stacks[i].base, cache.stacks[i].size, cache.stacks[i].guarded};
+    }
+    pool.give_batch(batch, kTransferBatch);
+    std::copy(cache.stacks + kTransferBatch, cache.stacks + cache.count, cache.stacks);
+    cache.count -= kTransferBatch;
   }
-  release_to_pool(s);
+  if (cache.count == 0) register_cache_flush();
+  cache.stacks[cache.count++] = {s.base, s.size, s.guarded};
 }
 
 // The canary is "the lowest 16 bytes are still zero": fresh mappings are zero, and reading an

@@ -14,13 +14,32 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-// Trivially constructible (plain %fs-relative access). Blocks left here when a thread exits are
-// leaked by design: a handful per thread, and workers live as long as the process.
+// Trivially constructible (plain %fs-relative access); a separate object with a destructor
+// returns the cached blocks to malloc when the thread exits.
 struct BlockCache {
   FreeBlock* heads[kClasses];
   unsigned counts[kClasses];
+  bool flush_registered;
 };
 thread_local BlockCache t_blocks __attribute__((tls_model("initial-exec")));
+
+struct BlockCacheFlusher {
+  ~BlockCacheFlusher() {
+    for (std::size_t c = 0; c < kClasses; ++c) {
+      while (FreeBlock* b = t_blocks.heads[c]) {
+        t_blocks.heads[c] = b->next;
+        std::free(b);
+      }
+      t_blocks.counts[c] = 0;
+    }
+  }
+};
+
+void register_flush() {
+  static thread_local BlockCacheFlusher flusher;
+  (void)flusher;
+  t_blocks.flush_registered = true;
+}
 
 std::size_t class_of(std::size_t size) { return (size + kClassBytes - 1) / kClassBytes - 1; }
 
@@ -44,6 +63,7 @@ void* allocate_block(std::size_t size) {
 void free_block(void* block, std::size_t size) {
   const std::size_t c = class_of(size);
   if (c < kClasses && t_blocks.counts[c] < kPerClass) {
+    if (!t_blocks.flush_registered) [[unlikely]] register_flush();
     auto* b = static_cast<FreeBlock*>(block);
     b->next = t_blocks.heads[c];
     t_blocks.heads[c] = b;

@@ -63,6 +63,9 @@ class FiberControl {
   std::atomic<int> refs{1};
   std::atomic<bool> done{false};
   std::atomic<bool> started{false};
+  // False only while the fiber's one queue entry is its tagged spawn entry in a run queue: a
+  // joiner may then claim the first run and switch straight to it (see Worker::claim_entry).
+  std::atomic<bool> run_claimed{true};
   bool killed = false;
   bool error_observed = false;
   TaskBase* task = nullptr;

@@ -62,15 +62,20 @@ ParkTicket prepare_park(bool interruptible) {
   return ParkTicket{self, token};
 }
 
-WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible) {
+WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible, FiberControl* next) {
   FiberControl* self = ticket.fiber;
   // Pairs with post_interrupt(): it sets the flag then tries the token; we published the token
   // then read the flag, so one of us sees the other.
+  WakeReason early = WakeReason::none;
   if (interruptible && self->interrupt_pending.load(std::memory_order_seq_cst)) {
-    if (claim(self, ticket.token, WakeReason::interrupted)) return WakeReason::interrupted;
+    if (claim(self, ticket.token, WakeReason::interrupted)) early = WakeReason::interrupted;
   }
-  if (deadline <= Clock::now() && deadline != kNoDeadline) {
-    if (claim(self, ticket.token, WakeReason::timed_out)) return WakeReason::timed_out;
+  if (early == WakeReason::none && deadline != kNoDeadline && deadline <= Clock::now()) {
+    if (claim(self, ticket.token, WakeReason::timed_out)) early = WakeReason::timed_out;
+  }
+  if (early != WakeReason::none) {
+    if (next) resume(next, true);  // we will not run it now: queue it like any runnable fiber
+    return early;
   }
   Worker* w = Worker::current();
   if (self->kind == FiberKind::thread || !w) return park_thread(self, ticket, deadline);
@@ -84,7 +89,11 @@ WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible
     w->timers.add(&timer);
   }
   // Suspend even if a waker already claimed us: it has queued us and will run us.
-  w->suspend(PostAction::none);
+  if (next) {
+    w->suspend_to(next);
+  } else {
+    w->suspend(PostAction::none);
+  }
   if (deadline != kNoDeadline) TimerHeap::cancel(&timer);
   return self->wake_reason;
 }

@@ -18,7 +18,8 @@ ParkTicket prepare_park(bool interruptible = true);
 
 // Suspends until woken with the ticket, `deadline` passes (timed_out), or an interrupt is posted
 // (interrupted, only when `interruptible`). Plain threads block on a futex.
-WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible = true);
+// `next`, if given, is a runnable fiber the caller has claimed to run instead of the queue's head.
+WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible = true, FiberControl* next = nullptr);
 
 // Claims the ticket without running the fiber yet (so a primitive can hand it data first);
 // false if someone else woke it first. Follow a successful claim with resume().

@@ -1,3 +1,4 @@
+#include "sys/Fence.hpp"
 #include "sched/Runtime.hpp"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ void Runtime::inject(FiberControl* f) {
 }
 
 void Runtime::wake_idle_worker(bool strict) {
-  if (strict) std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (strict) sys::full_fence();
   if (nidle.load(std::memory_order_relaxed) == 0 || nspinning.load(std::memory_order_relaxed) != 0) return;
   int expected = 0;
   if (!nspinning.compare_exchange_strong(expected, 1)) return;
@@ -77,7 +78,7 @@ void Runtime::wake_idle_worker(bool strict) {
 }
 
 void Runtime::notify_inbox(Worker* w) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  sys::full_fence();
   if (!w->idle.load(std::memory_order_seq_cst)) return;
   {
     std::lock_guard lock(idle_mu_);

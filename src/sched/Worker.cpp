@@ -1,3 +1,4 @@
+#include "sys/Fence.hpp"
 #include "sched/Worker.hpp"
 
 #include <cerrno>
@@ -23,12 +24,31 @@ __attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
   if (!ring.push(f)) [[unlikely]] push_overflow(f);
 }
 
+namespace {
+constexpr std::uintptr_t kSpawnTag = 1;  // low bit of a run-queue entry: a fiber's spawn entry
+bool is_spawn_entry(FiberControl* e) { return reinterpret_cast<std::uintptr_t>(e) & kSpawnTag; }
+FiberControl* tag_spawn(FiberControl* f) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(f) | kSpawnTag); }
+FiberControl* untag(FiberControl* e) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kSpawnTag); }
+}  // namespace
+
+FiberControl* Worker::claim_entry(FiberControl* entry) {
+  if (!is_spawn_entry(entry)) [[likely]] return entry;
+  FiberControl* f = untag(entry);
+  if (!f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
+  release(f);  // a joiner ran it already; drop the reference it took for this entry
+  return nullptr;
+}
+
 __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   for (;;) {
     FiberControl* f = nullptr;
     if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
-    if (!f) f = single_ ? ring.pop_exclusive() : ring.pop();
-    if (!f) return nullptr;
+    if (!f) {
+      f = single_ ? ring.pop_exclusive() : ring.pop();
+      if (!f) return nullptr;
+      f = claim_entry(f);
+      if (!f) continue;
+    }
     if (FiberControl* mine = accept_stolen(f)) return mine;
   }
 }
@@ -155,12 +175,30 @@ void Worker::forward_home(FiberControl* f) {
 
 void Worker::push_overflow(FiberControl* f) {
   // Full: move half of the queue and `f` to the global queue so other workers can take them.
+  // Spawn entries are resolved on the way: the global queue holds plain fibers only.
   FiberControl* batch[RunQueue::kCapacity / 2 + 1];
-  std::uint32_t n = ring.take_half(batch);
-  batch[n++] = f;
+  std::uint32_t taken = ring.take_half(batch);
+  std::uint32_t n = 0;
+  for (std::uint32_t i = 0; i < taken; ++i) {
+    if (FiberControl* g = claim_entry(batch[i])) batch[n++] = g;
+  }
+  if (FiberControl* g = claim_entry(f)) batch[n++] = g;
+  if (n == 0) return;
   rt.global.push_batch(batch, n);
   rt.wake_idle_worker(false);
 }
+
+void Worker::enqueue_spawned(FiberControl* f) {
+  if (f->pinned && f->home != this) {
+    make_runnable(f, true);
+    return;
+  }
+  f->run_claimed.store(false, std::memory_order_relaxed);
+  push_tail(tag_spawn(f));
+  if (ring.size() > 1) rt.wake_idle_worker_if_any();
+}
+
+void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none); }
 
 void Worker::make_runnable(FiberControl* f, bool fifo) {
   if (f->pinned && f->home != this) {
@@ -247,6 +285,13 @@ FiberControl* Worker::steal_work() {
       Worker* victim = rt.workers[(start + i) % n].get();
       if (victim == this) continue;
       FiberControl* f = ring.steal_from(victim->ring);
+      if (f) {
+        f = claim_entry(f);
+        if (!f) {
+          if (FiberControl* other = take_local()) return other;
+          continue;
+        }
+      }
       if (!f && round == 3 && victim->ring.empty() && victim->runnext.load(std::memory_order_relaxed)) {
         f = victim->runnext.exchange(nullptr, std::memory_order_acquire);
       }
@@ -266,7 +311,7 @@ void Worker::sleep_until_work() {
   }
   wake_word.store(0, std::memory_order_seq_cst);
   rt.add_idle(this);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  sys::full_fence();
   if (rt.work_visible(this)) {
     if (!rt.remove_idle(this)) spinning = woken_as_spinner;
     return;

@@ -37,6 +37,14 @@ class Worker {
 
   // Queues a fiber that became runnable, from this worker's thread. `fifo` false: run it next.
   void make_runnable(FiberControl* f, bool fifo);
+  // Queues a new fiber (FIFO) with a spawn entry that a joiner may claim (directed join).
+  void enqueue_spawned(FiberControl* f);
+  // From a fiber: park (already prepared) and switch straight to `next`, claimed by the caller.
+  void suspend_to(FiberControl* next);
+  // Claims the first run of a fiber still sitting in a run queue as its spawn entry.
+  static bool claim_first_run(FiberControl* f) {
+    return !f->run_claimed.load(std::memory_order_relaxed) && !f->run_claimed.exchange(true, std::memory_order_acq_rel);
+  }
 
   // The scheduler loop's own context.
   FiberControl* scheduler_context() { return &sched_; }
@@ -80,6 +88,9 @@ class Worker {
   FiberControl* steal_work();
   inline void push_tail(FiberControl* f);
   void push_overflow(FiberControl* f);
+  // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
+  // (dropped, with the reference the joiner took for it); otherwise the fiber to run.
+  static FiberControl* claim_entry(FiberControl* entry);
   bool drain_inbox();
   void housekeeping(bool force_poll);
   void sleep_until_work();

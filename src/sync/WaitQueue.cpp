@@ -4,7 +4,7 @@
 
 namespace grove::detail {
 
-WakeReason WaitQueue::wait(Lock& lock, TimePoint deadline, bool interruptible, Waiter* waiter) {
+WakeReason WaitQueue::wait(Lock& lock, TimePoint deadline, bool interruptible, Waiter* waiter, FiberControl* next) {
   Waiter local;
   Waiter* w = waiter ? waiter : &local;
   const ParkTicket ticket = prepare_park(interruptible);
@@ -12,7 +12,7 @@ WakeReason WaitQueue::wait(Lock& lock, TimePoint deadline, bool interruptible, W
   w->token = ticket.token;
   push_back(w);
   lock.unlock();
-  const WakeReason reason = park(ticket, deadline, interruptible);
+  const WakeReason reason = park(ticket, deadline, interruptible, next);
   if (reason != WakeReason::notified) {
     // Timed out or interrupted: leave the queue unless a notifier already took us out.
     lock.lock();

@@ -30,7 +30,9 @@ class WaitQueue {
 
   // With `lock` held: parks the caller until notified, `deadline`, or (if interruptible) an
   // interrupt. Returns with `lock` released. `waiter` lets the caller attach data.
-  WakeReason wait(Lock& lock, TimePoint deadline, bool interruptible = true, Waiter* waiter = nullptr);
+  // `next`: a runnable fiber the caller claimed, to switch to directly (a directed join).
+  WakeReason wait(Lock& lock, TimePoint deadline, bool interruptible = true, Waiter* waiter = nullptr,
+                  FiberControl* next = nullptr);
 
   // With the lock held. Claims the first waiter that can still be woken and unlinks it, without
   // running it: the caller may hand it data, then must call resume(). nullptr if none.

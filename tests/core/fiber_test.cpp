@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -191,4 +193,46 @@ TEST(Fiber, DroppedHandleDoesNotStopFiber) {
   });
   for (int i = 0; i < 500 && !ran; ++i) grove::sleep(2ms);
   EXPECT_TRUE(ran);
+}
+
+TEST(Fiber, JoiningAnUnstartedChildRunsItDepthFirst) {
+  // Fork/join trees run depth-first when joiners run their queued children directly, so only
+  // a path's worth of fibers is alive at once (skynet-style), and every result is still right.
+  std::atomic<int> alive{0}, peak{0};
+  std::function<long(int, long)> tree = [&](int depth, long base) -> long {
+    int now = ++alive;
+    int p = peak.load();
+    while (now > p && !peak.compare_exchange_weak(p, now)) {
+    }
+    long sum = 0;
+    if (depth == 0) {
+      sum = base;
+    } else {
+      grove::Fiber<long> kids[4];
+      for (int i = 0; i < 4; ++i) kids[i] = grove::spawn(tree, depth - 1, base * 4 + i);
+      for (auto& k : kids) sum += k.get();
+    }
+    --alive;
+    return sum;
+  };
+  long expected = 0;
+  for (long leaf = 0; leaf < 4096; ++leaf) expected += leaf;  // depth 6: leaves 0..4095
+  EXPECT_EQ(grove::spawn(tree, 6, 0L).get(), expected);
+  if (grove::worker_count() == 1) {
+    // Breadth-first would hold all 4096 leaves at once; the fairness hop every 61 ticks starts a
+    // few other subtrees, hence hundreds rather than a path of 28.
+    EXPECT_LT(peak.load(), 1000) << "breadth-first: " << peak.load() << " fibers alive at once";
+  }
+}
+
+TEST(Fiber, DirectedJoinKeepsSpawnOrderForOthers) {
+  if (grove::worker_count() != 1) GTEST_SKIP() << "ordering is only deterministic on one worker";
+  std::vector<int> order;
+  auto a = grove::spawn([&] { order.push_back(1); });
+  auto b = grove::spawn([&] { order.push_back(2); });
+  auto c = grove::spawn([&] { order.push_back(3); });
+  b.join();  // runs b directly; a and c keep their FIFO order afterwards
+  a.join();
+  c.join();
+  EXPECT_EQ(order, (std::vector<int>{2, 1, 3}));
 }

@@ -132,11 +132,14 @@ TEST(Io, BadDescriptorsAreErrors) {
 
 TEST(Io, PlainThreadsBlockInPoll) {
   SocketPair sp;
+  std::atomic<bool> timed_out_first{false};
   std::thread t([&] {
     EXPECT_EQ(grove::wait_readable(sp.fd[0], 10ms), grove::IoStatus::timed_out);
+    timed_out_first = true;
     EXPECT_EQ(grove::wait_readable(sp.fd[0], 5s), grove::IoStatus::ready);
   });
-  grove::sleep(30ms);
+  while (!timed_out_first) grove::sleep(1ms);
+  grove::sleep(5ms);
   ASSERT_EQ(write(sp.fd[1], "x", 1), 1);
   t.join();
 }
