@@ -38,6 +38,10 @@ class GreenletControl {
   // suspended: a greenlet may switch away inside a catch block and `throw;` after it resumes.
   void* eh_caught = nullptr;
   unsigned eh_uncaught = 0;
+  // The stack's address range: running code whose stack pointer lies here is this greenlet, so
+  // a switch made from it needs no thread-local lookup to prove it runs on the host's thread.
+  const char* sp_low = nullptr;
+  const char* sp_high = nullptr;
   Stack stack;  // for a main greenlet: the host fiber's own stack (not owned)
   SanitizerState san;
 };
