@@ -4,4 +4,8 @@
 #include "grove/errors.hpp"
 #include "grove/fiber.hpp"
 #include "grove/io.hpp"
+#include "grove/generator.hpp"
+#include "grove/greenlet.hpp"
+#include "grove/local.hpp"
 #include "grove/scheduler.hpp"
+#include "grove/value.hpp"

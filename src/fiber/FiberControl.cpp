@@ -3,13 +3,17 @@
 #include <cstdlib>
 
 #include "fiber/BlockCache.hpp"
+#include "fiber/FiberLocals.hpp"
 #include "sched/Park.hpp"
 
 namespace grove::detail {
 
 FiberControl::FiberControl(FiberKind k) : kind(k) {}
 
-FiberControl::~FiberControl() { san.destroy(); }
+FiberControl::~FiberControl() {
+  destroy_fiber_locals(this);  // a plain thread's stand-in keeps its locals until the thread exits
+  san.destroy();
+}
 
 void FiberControl::post_interrupt(std::exception_ptr e, bool is_kill) {
   {

@@ -4,6 +4,7 @@
 #include <exception>
 #include <typeinfo>
 
+#include "fiber/FiberLocals.hpp"
 #include "grove/errors.hpp"
 #include "sys/Sys.hpp"
 
@@ -47,6 +48,7 @@ void run_fiber_body(FiberControl* self) {
       self->error = std::current_exception();
     }
   }
+  destroy_fiber_locals(self);  // grove::local values die with their fiber, before joiners wake
   self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
   WaitQueue::Lock lock(self->joiners.mutex());
   self->done.store(true, std::memory_order_release);

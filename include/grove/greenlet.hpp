@@ -1,0 +1,225 @@
+#pragma once
+// grove::greenlet: explicit switching, as Python's greenlet. Every thread and every grove fiber
+// has an implicit main greenlet; greenlets created there belong to it (their "thread") and run
+// inside it, so a greenlet that sleeps or blocks in a hooked call parks that whole fiber, which
+// resumes on the same OS thread (a fiber with live greenlets is pinned to its worker).
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "grove/errors.hpp"
+#include "grove/value.hpp"
+
+namespace grove {
+
+// Thrown inside a greenlet to end it quietly: its `result` becomes the value its parent receives.
+// throw_() with no argument and destroying an unfinished greenlet raise it. Not a std::exception,
+// so `catch (const std::exception&)` does not swallow it (a BaseException, as in Python).
+struct GreenletExit {
+  value result;
+};
+
+class greenlet;
+
+namespace detail {
+
+class GreenletControl;
+
+// The type-erased `run` of a greenlet: called with the values of the first switch.
+struct GreenletRun {
+  virtual value invoke(value&& args) = 0;
+  virtual ~GreenletRun() = default;
+};
+
+// The parameter types of a non-generic callable, for `greenlet([](int a, std::string b) {...})`.
+template <typename F>
+struct CallableArgs : CallableArgs<decltype(&F::operator())> {};
+template <typename R, typename... A>
+struct CallableArgs<R (*)(A...)> {
+  using type = std::tuple<A...>;
+};
+template <typename R, typename... A>
+struct CallableArgs<R(A...)> : CallableArgs<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct CallableArgs<R (C::*)(A...)> : CallableArgs<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct CallableArgs<R (C::*)(A...) const> : CallableArgs<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct CallableArgs<R (C::*)(A...) noexcept> : CallableArgs<R (*)(A...)> {};
+template <typename C, typename R, typename... A>
+struct CallableArgs<R (C::*)(A...) const noexcept> : CallableArgs<R (*)(A...)> {};
+
+[[noreturn]] void throw_run_arity_error(std::size_t wanted, std::size_t got);
+
+template <typename R>
+value to_value(R&& r) {
+  return value(std::forward<R>(r));
+}
+
+template <typename Fn>
+struct GreenletRunImpl final : GreenletRun {
+  Fn fn;
+  template <typename F>
+  explicit GreenletRunImpl(F&& f) : fn(std::forward<F>(f)) {}
+
+  value invoke(value&& args) override {
+    if constexpr (std::is_invocable_v<Fn&, value>) {
+      return call([&]() -> decltype(auto) { return fn(std::move(args)); });
+    } else if constexpr (std::is_invocable_v<Fn&>) {
+      if (!args.empty()) throw_run_arity_error(0, args.size());
+      return call([&]() -> decltype(auto) { return fn(); });
+    } else {
+      using Args = typename CallableArgs<Fn>::type;
+      return invoke_typed(std::move(args), std::make_index_sequence<std::tuple_size_v<Args>>{});
+    }
+  }
+
+  template <std::size_t... I>
+  value invoke_typed(value&& args, std::index_sequence<I...>) {
+    using Args = typename CallableArgs<Fn>::type;
+    if (args.size() != sizeof...(I)) throw_run_arity_error(sizeof...(I), args.size());
+    return call([&]() -> decltype(auto) {
+      return fn(std::move(args[I]).template as<std::decay_t<std::tuple_element_t<I, Args>>>()...);
+    });
+  }
+
+  template <typename Call>
+  static value call(Call&& c) {
+    using R = decltype(c());
+    if constexpr (std::is_void_v<R>) {
+      c();
+      return value{};
+    } else {
+      return value(c());
+    }
+  }
+};
+
+// The runtime side (libgrove). Handles own one reference each; the switch path touches none.
+GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletControl* parent, std::size_t stack_size);
+void greenlet_retain(GreenletControl* g) noexcept;
+void greenlet_release(GreenletControl* g) noexcept;
+value greenlet_switch(GreenletControl* target, value&& args);
+value greenlet_throw(GreenletControl* target, std::exception_ptr error);
+GreenletControl* greenlet_current();  // borrowed
+GreenletControl* greenlet_parent(const GreenletControl* g) noexcept;  // borrowed, null for a main greenlet
+void greenlet_set_parent(GreenletControl* g, GreenletControl* parent);
+bool greenlet_started(const GreenletControl* g) noexcept;
+bool greenlet_dead(const GreenletControl* g) noexcept;
+bool greenlet_is_main(const GreenletControl* g) noexcept;
+
+}  // namespace detail
+
+struct GreenletOptions {
+  std::size_t stack_size = 0;  // 0: the configured fiber stack size
+};
+
+// A counted handle to a greenlet (copyable). When the last handle to a suspended greenlet goes,
+// GreenletExit is raised in it so its destructors run (as Python does when it is collected).
+class greenlet {
+ public:
+  greenlet() = default;
+
+  // `run` is called on the first switch with that switch's values: it may take a grove::value
+  // (all of them), nothing, or typed parameters (each value converted with as<T>()).
+  // Its result is what the parent receives when it returns. The parent is the current greenlet.
+  template <typename Fn>
+    requires(!std::is_same_v<std::decay_t<Fn>, greenlet>)
+  explicit greenlet(Fn&& run, GreenletOptions options = {}) : greenlet(std::forward<Fn>(run), nullptr, options) {}
+  template <typename Fn>
+  greenlet(Fn&& run, const greenlet& parent, GreenletOptions options = {})
+      : greenlet(std::forward<Fn>(run), parent.checked(), options) {}
+
+  greenlet(const greenlet& o) noexcept : g_(o.g_) {
+    if (g_) detail::greenlet_retain(g_);
+  }
+  greenlet(greenlet&& o) noexcept : g_(std::exchange(o.g_, nullptr)) {
+    if (g_ && !std::exchange(o.counted_, true)) detail::greenlet_retain(g_);
+  }
+  greenlet& operator=(greenlet o) noexcept {
+    if (o.g_ && !o.counted_) detail::greenlet_retain(o.g_);  // a stored handle always counts
+    o.counted_ = true;
+    std::swap(g_, o.g_);
+    std::swap(counted_, o.counted_);
+    return *this;
+  }
+  ~greenlet() {
+    if (g_ && counted_) detail::greenlet_release(g_);
+  }
+
+  // Switches to this greenlet (or, if it is dead, its first live ancestor), passing no value,
+  // one value, or several (received as a pack). Returns what is passed back when something
+  // switches to the caller again.
+  template <typename... A>
+  value switch_to(A&&... args) const {
+    if constexpr (sizeof...(A) == 0) {
+      return detail::greenlet_switch(checked(), value{});
+    } else if constexpr (sizeof...(A) == 1) {
+      return detail::greenlet_switch(checked(), value(std::forward<A>(args)...));
+    } else {
+      return detail::greenlet_switch(checked(), value::pack(std::forward<A>(args)...));
+    }
+  }
+
+  // Switches to this greenlet and raises an exception there at once (GreenletExit by default).
+  // A greenlet that has not started dies without running; the exception goes to its parent.
+  value throw_() const { return throw_(std::make_exception_ptr(GreenletExit{})); }
+  value throw_(std::exception_ptr error) const { return detail::greenlet_throw(checked(), std::move(error)); }
+  template <typename E>
+    requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>)
+  value throw_(E&& error) const {
+    return throw_(std::make_exception_ptr(std::forward<E>(error)));
+  }
+
+  // The greenlet that receives this one's result; an empty handle for a main greenlet.
+  greenlet parent() const { return borrow(detail::greenlet_parent(checked())); }
+  // Reassigns the parent; grove::UsageError if that makes a cycle or `p` belongs to another thread.
+  void parent(const greenlet& p) const { detail::greenlet_set_parent(checked(), p.checked()); }
+
+  bool started() const { return detail::greenlet_started(checked()); }
+  bool dead() const { return detail::greenlet_dead(checked()); }
+  // Started and not dead (Python's bool(greenlet)).
+  bool active() const { return started() && !dead(); }
+  bool is_main() const { return detail::greenlet_is_main(checked()); }
+
+  // The greenlet running now: the thread's (or grove fiber's) main greenlet outside any other.
+  // The handle returned (and `auto me = greenlet::current();`) does not keep the greenlet alive,
+  // so a greenlet holding it on its own stack can still be unwound when its last other handle
+  // goes; a copy of it (or one moved elsewhere) does.
+  static greenlet current() { return greenlet(detail::greenlet_current(), Borrowed{}); }
+
+  explicit operator bool() const noexcept { return g_ != nullptr; }
+  bool operator==(const greenlet& o) const noexcept { return g_ == o.g_; }
+  detail::GreenletControl* control() const noexcept { return g_; }
+
+ private:
+  template <typename Fn>
+  greenlet(Fn&& run, detail::GreenletControl* parent, GreenletOptions options)
+      : g_(detail::greenlet_create(std::make_unique<detail::GreenletRunImpl<std::decay_t<Fn>>>(std::forward<Fn>(run)),
+                                   parent, options.stack_size)) {}
+
+  struct Borrowed {};
+  greenlet(detail::GreenletControl* g, Borrowed) noexcept : g_(g), counted_(false) {}
+
+  static greenlet borrow(detail::GreenletControl* g) {
+    greenlet h;
+    if (g) {
+      detail::greenlet_retain(g);
+      h.g_ = g;
+    }
+    return h;
+  }
+  detail::GreenletControl* checked() const {
+    if (!g_) throw UsageError("grove: operation on an empty greenlet handle");
+    return g_;
+  }
+
+  detail::GreenletControl* g_ = nullptr;
+  bool counted_ = true;  // false only for the prvalue of current() and what is initialised from it
+};
+
+}  // namespace grove

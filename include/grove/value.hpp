@@ -1,0 +1,254 @@
+#pragma once
+// grove::value: what greenlets (and generators) pass to each other. It holds nothing, one C++
+// value of any copyable or move-only type, or several values (`value::pack(a, b)`), much like
+// the arguments of Python's greenlet.switch(*args). Small values live inline (no allocation).
+#include <cstddef>
+#include <new>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "grove/errors.hpp"
+
+namespace grove {
+
+class value;
+
+namespace detail {
+
+[[noreturn]] void throw_value_type_error(const std::type_info& wanted, const value& v);
+[[noreturn]] void throw_value_not_copyable(const value& v);
+[[noreturn]] void throw_value_index_error(std::size_t index, std::size_t size);
+[[noreturn]] void throw_value_arity_error(std::size_t wanted, std::size_t size);
+std::string demangled_name(const std::type_info& t);
+
+inline constexpr std::size_t kValueInlineSize = 3 * sizeof(void*);
+
+template <typename T>
+inline constexpr bool kValueInline = sizeof(T) <= kValueInlineSize && alignof(T) <= alignof(std::max_align_t) &&
+                                     std::is_nothrow_move_constructible_v<T>;
+
+}  // namespace detail
+
+class value {
+ public:
+  value() noexcept = default;
+
+  // Any copyable or movable value (not a value itself: that is copied or moved as usual).
+  template <typename T, typename D = std::decay_t<T>>
+    requires(!std::is_same_v<D, value> && (std::is_copy_constructible_v<D> || std::is_move_constructible_v<D>))
+  value(T&& v) {  // NOLINT(google-explicit-constructor): `switch_to(1)` and `return 42;` must just work
+    emplace<D>(std::forward<T>(v));
+  }
+
+  // Several values, received as a pack: size() == sizeof...(Ts), read with get<Ts...>() or [i].
+  template <typename... Ts>
+  static value pack(Ts&&... vs) {
+    std::vector<value> items;
+    items.reserve(sizeof...(Ts));
+    (items.emplace_back(std::forward<Ts>(vs)), ...);
+    value v;
+    v.emplace<Pack>(Pack{std::move(items)});
+    return v;
+  }
+
+  value(const value& o) {
+    if (!o.ops_) return;
+    if (!o.ops_->copy) detail::throw_value_not_copyable(o);
+    o.ops_->copy(*this, o);
+    ops_ = o.ops_;
+  }
+  value(value&& o) noexcept { steal(o); }
+  value& operator=(const value& o) {
+    if (this != &o) *this = value(o);
+    return *this;
+  }
+  value& operator=(value&& o) noexcept {
+    if (this != &o) {
+      reset();
+      steal(o);
+    }
+    return *this;
+  }
+  ~value() { reset(); }
+
+  void reset() noexcept {
+    if (ops_) {
+      if (ops_->destroy) ops_->destroy(*this);
+      ops_ = nullptr;
+    }
+  }
+
+  // Nothing at all (a switch with no arguments, a run that returned void).
+  bool empty() const noexcept { return ops_ == nullptr; }
+  bool has_value() const noexcept { return ops_ != nullptr; }
+  // 0 when empty, the number of values for a pack, else 1.
+  std::size_t size() const noexcept {
+    if (!ops_) return 0;
+    return ops_->is_pack ? items().size() : 1;
+  }
+  bool is_pack() const noexcept { return ops_ && ops_->is_pack; }
+  // The held type (typeid(void) when empty; the pack's own type for a pack).
+  const std::type_info& type() const noexcept { return ops_ ? ops_->type : typeid(void); }
+
+  template <typename T>
+  bool is() const noexcept {
+    return ops_ && (ops_ == &kOps<T> || ops_->type == typeid(T));
+  }
+
+  // The held value as T; a grove::UsageError naming both types if it holds something else.
+  template <typename T>
+  T& as() & {
+    if (!is<T>()) detail::throw_value_type_error(typeid(T), *this);
+    return *ptr<T>();
+  }
+  template <typename T>
+  const T& as() const& {
+    if (!is<T>()) detail::throw_value_type_error(typeid(T), *this);
+    return *ptr<T>();
+  }
+  template <typename T>
+  T as() && {
+    if (!is<T>()) detail::throw_value_type_error(typeid(T), *this);
+    return std::move(*ptr<T>());
+  }
+
+  // The i-th value of a pack; for a single value, [0] is the value itself.
+  const value& operator[](std::size_t i) const {
+    if (is_pack()) {
+      if (i >= items().size()) detail::throw_value_index_error(i, items().size());
+      return items()[i];
+    }
+    if (i != 0 || !ops_) detail::throw_value_index_error(i, size());
+    return *this;
+  }
+  value& operator[](std::size_t i) { return const_cast<value&>(std::as_const(*this)[i]); }
+
+  // Unpacks several values: `auto [a, b] = v.get<int, std::string>();` (one type: a 1-tuple).
+  template <typename... Ts>
+  std::tuple<Ts...> get() const& {
+    check_arity(sizeof...(Ts));
+    return get_impl<Ts...>(std::index_sequence_for<Ts...>{});
+  }
+  template <typename... Ts>
+  std::tuple<Ts...> get() && {
+    check_arity(sizeof...(Ts));
+    return std::move(*this).template take_impl<Ts...>(std::index_sequence_for<Ts...>{});
+  }
+
+ private:
+  struct Pack {
+    std::vector<value> items;
+  };
+  struct Ops {
+    const std::type_info& type;
+    void (*destroy)(value&) noexcept;  // null: trivially destructible inline value
+    void (*copy)(value& dst, const value& src);  // null: move-only
+    void (*move)(value& dst, value& src) noexcept;  // null: relocate by copying the bytes
+    bool is_pack;
+  };
+
+  template <typename T>
+  static constexpr bool kInline = detail::kValueInline<T>;
+
+  template <typename T>
+  static void destroy_fn(value& v) noexcept {
+    if constexpr (kInline<T>) {
+      v.ptr<T>()->~T();
+    } else {
+      delete v.ptr<T>();
+    }
+  }
+  template <typename T>
+  static void copy_fn(value& dst, const value& src) {
+    if constexpr (kInline<T>) {
+      ::new (static_cast<void*>(dst.buf_)) T(*src.ptr<T>());
+    } else {
+      dst.heap_ = new T(*src.ptr<T>());
+    }
+  }
+  template <typename T>
+  static void move_fn(value& dst, value& src) noexcept {
+    ::new (static_cast<void*>(dst.buf_)) T(std::move(*src.ptr<T>()));
+    src.ptr<T>()->~T();
+  }
+
+  template <typename T>
+  static constexpr auto copy_of() -> void (*)(value&, const value&) {
+    if constexpr (std::is_copy_constructible_v<T>) {
+      return &copy_fn<T>;
+    } else {
+      return nullptr;
+    }
+  }
+
+  template <typename T>
+  static constexpr Ops kOps{
+      typeid(T),
+      (kInline<T> && std::is_trivially_destructible_v<T>) ? nullptr : &destroy_fn<T>,
+      copy_of<T>(),
+      // Heap values and trivially copyable inline ones move by copying the bytes.
+      (kInline<T> && !std::is_trivially_copyable_v<T>) ? &move_fn<T> : nullptr,
+      std::is_same_v<T, Pack>,
+  };
+
+  template <typename T, typename... A>
+  void emplace(A&&... a) {
+    if constexpr (kInline<T>) {
+      ::new (static_cast<void*>(buf_)) T(std::forward<A>(a)...);
+    } else {
+      heap_ = new T(std::forward<A>(a)...);
+    }
+    ops_ = &kOps<T>;
+  }
+
+  template <typename T>
+  T* ptr() noexcept {
+    if constexpr (kInline<T>) {
+      return std::launder(reinterpret_cast<T*>(buf_));
+    } else {
+      return static_cast<T*>(heap_);
+    }
+  }
+  template <typename T>
+  const T* ptr() const noexcept {
+    return const_cast<value*>(this)->ptr<T>();
+  }
+
+  void steal(value& o) noexcept {
+    if (!o.ops_) return;
+    if (o.ops_->move) {
+      o.ops_->move(*this, o);
+    } else {
+      __builtin_memcpy(static_cast<void*>(buf_), static_cast<const void*>(o.buf_), sizeof buf_);
+    }
+    ops_ = o.ops_;
+    o.ops_ = nullptr;
+  }
+
+  const std::vector<value>& items() const { return ptr<Pack>()->items; }
+  std::vector<value>& items() { return ptr<Pack>()->items; }
+
+  void check_arity(std::size_t n) const {
+    if (size() != n) detail::throw_value_arity_error(n, size());
+  }
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> get_impl(std::index_sequence<I...>) const {
+    return std::tuple<Ts...>((*this)[I].template as<Ts>()...);
+  }
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> take_impl(std::index_sequence<I...>) && {
+    return std::tuple<Ts...>(std::move((*this)[I]).template as<Ts>()...);
+  }
+
+  union {
+    alignas(std::max_align_t) unsigned char buf_[detail::kValueInlineSize];
+    void* heap_;
+  };
+  const Ops* ops_ = nullptr;
+};
+
+}  // namespace grove

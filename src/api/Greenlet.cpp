@@ -1,0 +1,420 @@
+// The greenlet switch: a direct fcontext jump between two stacks of one host, no scheduler.
+#include <cxxabi.h>
+#include <pthread.h>
+#if defined(GROVE_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "api/Bootstrap.hpp"
+#include "api/GreenletControl.hpp"
+#include "context/GuardHandler.hpp"
+#include "fiber/FiberLocals.hpp"
+#include "sched/Worker.hpp"
+#include "sys/Sys.hpp"
+
+namespace grove::detail {
+namespace {
+
+// Lives on the switching greenlet's stack while the target reads it (right after the jump).
+struct SwitchMessage {
+  GreenletControl* from;
+  value* args;                // what the target's switch returns (unless `error`)
+  std::exception_ptr* error;  // raised in the target instead
+  bool from_finished;         // `from` died: the target frees its stack
+};
+
+const LocalKey kHostKey = new_local_key();
+
+void say(const std::string& line) { sys::write(2, line.data(), line.size()); }
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+void retain_host(GreenletHost* h) noexcept { h->refs.fetch_add(1, std::memory_order_relaxed); }
+void release_host(GreenletHost* h) noexcept {
+  if (h->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete h;
+}
+
+bool on_host_thread(const GreenletHost* h) { return h->fiber.load(std::memory_order_relaxed) == current_fiber(); }
+
+void check_thread(const GreenletHost* h, const char* what) {
+  if (on_host_thread(h)) return;
+  if (!h->fiber.load(std::memory_order_relaxed)) {
+    throw UsageError(std::string("grove: cannot ") + what + " a greenlet whose thread (grove fiber) has finished");
+  }
+  throw UsageError(std::string("grove: cannot ") + what +
+                   " a greenlet of another thread (greenlets belong to the thread or grove fiber that created them)");
+}
+
+// A fiber with live greenlets stays on its worker: greenlets are bound to their OS thread.
+EhGlobals* thread_eh_globals() { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
+
+void note_started(GreenletHost* h) {
+  if (h->live.fetch_add(1, std::memory_order_relaxed) != 0) return;
+  h->eh = thread_eh_globals();  // fixed from now on: the host stays on this thread
+  FiberControl* f = h->fiber.load(std::memory_order_relaxed);
+  Worker* w = Worker::current();
+  if (f->kind != FiberKind::task || !w) return;  // the main fiber is pinned; plain threads never migrate
+  h->was_pinned = f->pinned;
+  f->home = w;
+  f->pinned = true;
+}
+
+void note_died(GreenletHost* h) {
+  if (h->live.fetch_sub(1, std::memory_order_relaxed) != 1) return;
+  FiberControl* f = h->fiber.load(std::memory_order_relaxed);
+  if (f && f->kind == FiberKind::task && f == current_fiber()) f->pinned = h->was_pinned;
+}
+
+void release_greenlet_stack(GreenletControl* g) noexcept {
+  if (!g->stack) return;
+#if defined(GROVE_ASAN)
+  // Its last frames never returned: clear their redzones before the stack is reused.
+  __asan_unpoison_memory_region(g->stack.base, g->stack.size);
+#endif
+  release_stack(g->stack);
+  g->stack = Stack{};
+  g->san.destroy();
+}
+
+bool take_greenlet_exit(const std::exception_ptr& e, value& out) {
+  try {
+    std::rethrow_exception(e);
+  } catch (GreenletExit& x) {
+    out = std::move(x.result);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void destroy_unreferenced(GreenletControl* g) noexcept;
+void process_pending(GreenletHost* h) noexcept;
+[[noreturn]] void greenlet_entry(Transfer t);
+
+void start(GreenletControl* g) {
+  g->stack = allocate_stack(g->stack_size);
+  g->san.init_for_stack(g->stack.base, g->stack.size);
+  g->fctx = make_context(g->stack.top(), g->stack.size, &greenlet_entry);
+  g->sp_low = g->stack.base;
+  g->sp_high = g->stack.top();
+  g->state = GreenletState::live;
+  g->ever_started = true;
+  note_started(g->host);
+}
+
+// Frees what a greenlet that switched away left behind: a dead one's stack, or an orphan.
+void reap(GreenletControl* g) noexcept {
+  if (g->state == GreenletState::dead) {
+    release_greenlet_stack(g);
+    if (g->orphaned) destroy_unreferenced(g);
+    return;
+  }
+  g->orphaned = false;
+  destroy_unreferenced(g);
+}
+
+// First thing after a greenlet is switched to: finish the switch and take what was sent.
+value after_resume(Transfer t) {
+  auto* in = static_cast<SwitchMessage*>(t.data);
+  GreenletControl* from = in->from;
+  from->fctx = t.fctx;
+  GreenletHost* h = from->host;
+  GreenletControl* me = h->current;
+  sanitizer_after_switch(me->san, &from->san);
+  h->fiber.load(std::memory_order_relaxed)->san = me->san;
+  if (__builtin_expect(in->from_finished || from->orphaned, 0)) {
+    // `in` may lie on the stack about to be freed: take everything out first.
+    value v = in->args ? std::move(*in->args) : value{};
+    std::exception_ptr e = in->error ? std::move(*in->error) : nullptr;
+    reap(from);
+    if (e) std::rethrow_exception(e);
+    return v;
+  }
+  if (in->error) {
+    std::exception_ptr e = std::move(*in->error);
+    std::rethrow_exception(e);
+  }
+  return std::move(*in->args);
+}
+
+value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
+  GreenletControl* self = h->current;
+  if (target->state == GreenletState::unstarted) start(target);
+  FiberControl* f = h->fiber.load(std::memory_order_relaxed);
+  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) report_stack_overflow(f);
+  SwitchMessage msg{self, args, error, from_finished};
+  // The host fiber's fields describe the running stack, so a park inside a greenlet saves it.
+  self->san = f->san;
+  f->stack = target->stack;
+  EhGlobals* eh = h->eh;
+  self->eh_caught = eh->caught;
+  self->eh_uncaught = eh->uncaught;
+  eh->caught = target->eh_caught;
+  eh->uncaught = target->eh_uncaught;
+  h->current = target;
+  sanitizer_before_switch(self->san, target->san, from_finished);
+  return after_resume(jump(target->fctx, &msg));
+}
+
+// Sends values or an exception to `target`, or to its first live ancestor if it is dead. An
+// exception aimed at a greenlet that never started kills it unrun and moves on to its parent.
+value deliver(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr error, bool from_finished) {
+  value converted;
+  for (;;) {
+    while (target->state == GreenletState::dead) target = target->parent;
+    if (!error || target->state != GreenletState::unstarted) break;
+    target->state = GreenletState::dead;
+    target->run.reset();
+    if (take_greenlet_exit(error, converted)) {
+      error = nullptr;
+      args = &converted;
+    }
+    target = target->parent;
+  }
+  if (target == h->current) {
+    if (error) std::rethrow_exception(error);
+    return std::move(*args);
+  }
+  return jump_to(h, target, args, error ? &error : nullptr, from_finished);
+}
+
+[[noreturn]] void greenlet_entry(Transfer t) {
+  auto* in = static_cast<SwitchMessage*>(t.data);
+  GreenletHost* h = in->from->host;
+  GreenletControl* self = h->current;
+  value result;
+  std::exception_ptr error;
+  try {
+    value args = after_resume(t);
+    result = self->run->invoke(std::move(args));
+  } catch (GreenletExit& e) {
+    result = std::move(e.result);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  self->run.reset();
+  self->state = GreenletState::dead;
+  note_died(h);
+  // Never returns: the receiver moves `result`/`error` out, then frees this stack.
+  deliver(h, self->parent, &result, std::move(error), true);
+  __builtin_unreachable();
+}
+
+// Raises GreenletExit in a suspended greenlet of this thread until it dies. False if it was
+// resurrected (a handle to it was made while it unwound).
+bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
+  g->refs.store(1, std::memory_order_relaxed);  // a reference of our own while it runs
+  GreenletControl* cur = h->current;
+  greenlet_retain(cur);
+  GreenletControl* old_parent = std::exchange(g->parent, cur);  // as Python: it dies into us
+  try {
+    deliver(h, g, nullptr, std::make_exception_ptr(GreenletExit{}), false);
+  } catch (...) {
+    say("grove: exception ignored while unwinding a dropped greenlet: " + describe(std::current_exception()) + "\n");
+  }
+  greenlet_release(old_parent);
+  if (g->state != GreenletState::dead) {
+    say("grove: a dropped greenlet ignored GreenletExit; its stack is freed without unwinding\n");
+    release_greenlet_stack(g);
+    g->state = GreenletState::dead;
+    note_died(h);
+  }
+  return g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
+void free_greenlet(GreenletControl* g) noexcept {
+  GreenletHost* h = g->host;
+  release_greenlet_stack(g);  // only a greenlet that could not be unwound still has one
+  GreenletControl* parent = g->parent;
+  g->run.reset();
+  delete g;
+  if (parent) greenlet_release(parent);
+  release_host(h);
+}
+
+void destroy_unreferenced(GreenletControl* g) noexcept {
+  GreenletHost* h = g->host;
+  if (g->state == GreenletState::live) {
+    if (!on_host_thread(h)) {
+      std::unique_lock lock(h->pending_mu);
+      if (h->fiber.load(std::memory_order_relaxed)) {  // alive: its own thread unwinds it later
+        h->pending.push_back(g);
+        h->has_pending.store(true, std::memory_order_release);
+        return;
+      }
+      // Its thread has finished: nothing can run it any more; free it as it is.
+    } else if (g == h->current) {
+      g->orphaned = true;  // still running: reaped when it switches away or dies
+      return;
+    } else if (!unwind(h, g)) {
+      return;
+    }
+  }
+  free_greenlet(g);
+}
+
+void process_pending(GreenletHost* h) noexcept {
+  std::vector<GreenletControl*> batch;
+  {
+    std::lock_guard lock(h->pending_mu);
+    batch.swap(h->pending);
+    h->has_pending.store(false, std::memory_order_relaxed);
+  }
+  for (GreenletControl* g : batch) destroy_unreferenced(g);
+}
+
+void* create_host() {
+  FiberControl* f = current_fiber();
+  auto* h = new GreenletHost;
+  h->fiber.store(f, std::memory_order_relaxed);
+  h->main.host = h;
+  h->main.is_main = true;
+  h->main.state = GreenletState::live;
+  h->main.ever_started = true;
+  h->main.stack = f->stack;
+  if (f->stack) {
+    h->main.sp_low = f->stack.base;
+    h->main.sp_high = f->stack.top();
+  } else {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void* addr = nullptr;
+      std::size_t size = 0;
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+        h->main.sp_low = static_cast<const char*>(addr);
+        h->main.sp_high = h->main.sp_low + size;
+      }
+      pthread_attr_destroy(&attr);
+    }
+  }
+  h->eh = thread_eh_globals();
+  h->current = &h->main;
+  return h;
+}
+
+// The host fiber (or thread) finished: its greenlets can never run again.
+void destroy_host(void* p) noexcept {
+  auto* h = static_cast<GreenletHost*>(p);
+  if (h->has_pending.load(std::memory_order_acquire)) process_pending(h);
+  std::vector<GreenletControl*> late;
+  {
+    std::lock_guard lock(h->pending_mu);
+    h->fiber.store(nullptr, std::memory_order_relaxed);
+    late.swap(h->pending);
+  }
+  h->main.state = GreenletState::dead;
+  for (GreenletControl* g : late) free_greenlet(g);
+  release_host(h);
+}
+
+GreenletHost* current_host() {
+  if (void* p = local_slot(current_fiber(), kHostKey, nullptr, nullptr)) return static_cast<GreenletHost*>(p);
+  runtime();  // adopts the main thread first, so its main greenlet is the main fiber's
+  return static_cast<GreenletHost*>(local_slot(current_fiber(), kHostKey, &create_host, &destroy_host));
+}
+
+GreenletHost* host_for_switch(GreenletControl* target, const char* what) {
+  GreenletHost* h = target->host;
+#if defined(GROVE_TSAN)
+  check_thread(h, what);  // the fast path reads `current` racily from a wrong thread (harmlessly)
+#else
+  const GreenletControl* cur = h->current;
+  const char* sp = static_cast<const char*>(__builtin_frame_address(0));
+  if (__builtin_expect(!(sp >= cur->sp_low && sp < cur->sp_high), 0)) check_thread(h, what);
+#endif
+  if (__builtin_expect(h->has_pending.load(std::memory_order_relaxed), 0)) process_pending(h);
+  return h;
+}
+
+}  // namespace
+
+GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletControl* parent, std::size_t stack_size) {
+  GreenletHost* h = current_host();
+  if (parent && parent->host != h) {
+    throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
+  }
+  if (!parent) parent = h->current;
+  const std::size_t size = stack_size ? checked_stack_size(stack_size) : runtime().config.stack_size;
+  auto* g = new GreenletControl;
+  g->host = h;
+  retain_host(h);
+  g->parent = parent;
+  greenlet_retain(parent);
+  g->run = std::move(run);
+  g->stack_size = size;
+  return g;
+}
+
+void greenlet_retain(GreenletControl* g) noexcept {
+  if (g->is_main) {
+    retain_host(g->host);
+  } else {
+    g->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void greenlet_release(GreenletControl* g) noexcept {
+  if (g->is_main) {
+    release_host(g->host);
+  } else if (g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    destroy_unreferenced(g);
+  }
+}
+
+value greenlet_switch(GreenletControl* target, value&& args) {
+  GreenletHost* h = host_for_switch(target, "switch to");
+  if (__builtin_expect(target->state == GreenletState::live && target != h->current, 1)) {
+    return jump_to(h, target, &args, nullptr, false);
+  }
+  return deliver(h, target, &args, nullptr, false);
+}
+
+value greenlet_throw(GreenletControl* target, std::exception_ptr error) {
+  if (!error) throw std::invalid_argument("grove: greenlet::throw_ needs an exception (got a null exception_ptr)");
+  GreenletHost* h = host_for_switch(target, "throw into");
+  return deliver(h, target, nullptr, std::move(error), false);
+}
+
+GreenletControl* greenlet_current() {
+  GreenletHost* h = current_host();
+  if (h->has_pending.load(std::memory_order_relaxed)) process_pending(h);
+  return h->current;
+}
+
+GreenletControl* greenlet_parent(const GreenletControl* g) noexcept { return g->parent; }
+
+void greenlet_set_parent(GreenletControl* g, GreenletControl* parent) {
+  if (g->is_main) throw UsageError("grove: a main greenlet has no parent to set");
+  if (parent->host != g->host) {
+    throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
+  }
+  check_thread(g->host, "reparent");
+  for (const GreenletControl* p = parent; p; p = p->parent) {
+    if (p == g) throw UsageError("grove: cyclic parent chain: a greenlet cannot be its own ancestor");
+  }
+  greenlet_retain(parent);
+  greenlet_release(std::exchange(g->parent, parent));
+}
+
+bool greenlet_started(const GreenletControl* g) noexcept { return g->ever_started; }
+bool greenlet_dead(const GreenletControl* g) noexcept { return g->state == GreenletState::dead; }
+bool greenlet_is_main(const GreenletControl* g) noexcept { return g->is_main; }
+
+void throw_run_arity_error(std::size_t wanted, std::size_t got) {
+  throw UsageError("grove: greenlet run takes " + std::to_string(wanted) + " argument(s) but the first switch passed " +
+                   std::to_string(got));
+}
+
+}  // namespace grove::detail
