@@ -11,6 +11,9 @@ Runtime& runtime();
 // Settings parsed from GROVE_* variables at load (bad values already stopped the program).
 const Config& env_config();
 
+// Stops the program for a malformed GROVE_* variable: `grove: NAME="value": expected ...`, exit 2.
+[[noreturn]] void die_bad_environment(const char* name, const char* value, const char* expected);
+
 // Validates a stack size (std::invalid_argument naming the accepted range if wrong).
 std::size_t checked_stack_size(std::size_t size);
 

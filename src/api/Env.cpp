@@ -16,12 +16,6 @@ namespace {
 
 Config g_env;
 
-[[noreturn]] void die(const char* name, const char* value, const char* expected) {
-  std::string line = std::string("grove: ") + name + "=\"" + value + "\": " + expected + "\n";
-  (void)!write(2, line.data(), line.size());
-  _exit(2);
-}
-
 bool parse_whole(const char* s, unsigned long long& out) {
   if (!*s) return false;
   for (const char* p = s; *p; ++p) {
@@ -52,25 +46,31 @@ bool parse_size(const char* s, unsigned long long& out) {
 __attribute__((constructor)) void read_environment() {
   unsigned long long v = 0;
   if (const char* s = secure_getenv("GROVE_WORKERS")) {
-    if (!parse_whole(s, v) || v < 1 || v > 1024) die("GROVE_WORKERS", s, "expected a whole number from 1 to 1024");
+    if (!parse_whole(s, v) || v < 1 || v > 1024) die_bad_environment("GROVE_WORKERS", s, "expected a whole number from 1 to 1024");
     g_env.workers = static_cast<unsigned>(v);
   }
   if (const char* s = secure_getenv("GROVE_STACK_SIZE")) {
     if (!parse_size(s, v) || v < kMinStackSize || v > kMaxStackSize) {
-      die("GROVE_STACK_SIZE", s, "expected a size in bytes (suffix K, M or G allowed) from 16K to 1G");
+      die_bad_environment("GROVE_STACK_SIZE", s, "expected a size in bytes (suffix K, M or G allowed) from 16K to 1G");
     }
     g_env.stack_size = static_cast<std::size_t>(v);
   }
   if (const char* s = secure_getenv("GROVE_MAX_BLOCKING_MS")) {
-    if (!parse_whole(s, v) || v > 3600000) die("GROVE_MAX_BLOCKING_MS", s, "expected a whole number of milliseconds from 0 to 3600000");
+    if (!parse_whole(s, v) || v > 3600000) die_bad_environment("GROVE_MAX_BLOCKING_MS", s, "expected a whole number of milliseconds from 0 to 3600000");
     g_env.max_blocking_ms = static_cast<unsigned>(v);
   }
   if (const char* s = secure_getenv("GROVE_THREADS")) {
-    if (std::strcmp(s, "os") != 0 && std::strcmp(s, "fibers") != 0) die("GROVE_THREADS", s, "expected os or fibers");
+    if (std::strcmp(s, "os") != 0 && std::strcmp(s, "fibers") != 0) die_bad_environment("GROVE_THREADS", s, "expected os or fibers");
   }
 }
 
 }  // namespace
+
+void die_bad_environment(const char* name, const char* value, const char* expected) {
+  std::string line = std::string("grove: ") + name + "=\"" + value + "\": " + expected + "\n";
+  (void)!write(2, line.data(), line.size());
+  _exit(2);
+}
 
 const Config& env_config() { return g_env; }
 
