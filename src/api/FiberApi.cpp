@@ -18,7 +18,8 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   if (posix_memalign(&raw, std::max(align, sizeof(void*)), header + task_size) != 0) throw std::bad_alloc();
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   try {
-    f->stack = allocate_stack(stack_size);
+    Worker* w = Worker::current();
+    f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
     std::free(raw);

@@ -84,18 +84,10 @@ class StackPool {
   std::vector<Stack> free_;
 };
 
-struct ThreadCache {
-  std::vector<Stack> stacks;
-  ~ThreadCache() {
-    for (const Stack& s : stacks) release_to_pool(s);
-  }
-  static void release_to_pool(const Stack& s) {
-    if (StackPool::instance().give(s)) return;
-    munmap(s.base - page_size(), s.size + page_size());
-  }
-};
-
-thread_local ThreadCache t_cache;
+void release_to_pool(const Stack& s) {
+  if (StackPool::instance().give(s)) return;
+  munmap(s.base - page_size(), s.size + page_size());
+}
 
 Stack map_guarded(std::size_t size) {
   const std::size_t guard = page_size();
@@ -119,17 +111,23 @@ std::size_t round_to_pages(std::size_t size) {
   return (size + p - 1) / p * p;
 }
 
-Stack allocate_stack(std::size_t size) {
+StackCache::~StackCache() {
+  for (const Stack& s : stacks) release_to_pool(s);
+}
+
+Stack allocate_stack(std::size_t size, StackCache* cache) {
   size = round_to_pages(size);
   auto& pool = StackPool::instance();
   Stack s;
-  auto& cache = t_cache.stacks;
-  for (std::size_t i = cache.size(); i-- > 0;) {
-    if (cache[i].size == size) {
-      s = cache[i];
-      cache[i] = cache.back();
-      cache.pop_back();
-      break;
+  if (cache) {
+    auto& cached = cache->stacks;
+    for (std::size_t i = cached.size(); i-- > 0;) {
+      if (cached[i].size == size) {
+        s = cached[i];
+        cached[i] = cached.back();
+        cached.pop_back();
+        break;
+      }
     }
   }
   if (!s && !pool.take(size, s)) {
@@ -144,15 +142,14 @@ Stack allocate_stack(std::size_t size) {
   return s;
 }
 
-void release_stack(const Stack& s) {
+void release_stack(const Stack& s, StackCache* cache) {
   auto& pool = StackPool::instance();
   (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
-  auto& cache = t_cache.stacks;
-  if (cache.size() < kThreadCacheCap) {
-    cache.push_back(s);
+  if (cache && cache->stacks.size() < kThreadCacheCap) {
+    cache->stacks.push_back(s);
     return;
   }
-  ThreadCache::release_to_pool(s);
+  release_to_pool(s);
 }
 
 void write_canary(const Stack& s) { *reinterpret_cast<std::uint64_t*>(s.base) = kCanary ^ reinterpret_cast<std::uintptr_t>(s.base); }

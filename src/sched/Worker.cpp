@@ -40,9 +40,21 @@ Worker::Worker(Runtime& runtime, unsigned idx)
   sched_.home = this;
 }
 
+__attribute__((noinline)) void* Worker::current_slot() noexcept { return &t_current; }
+
+// No TLS access here but inside current_slot(): between the two FS writes TLS is the fiber's.
+__attribute__((noinline)) void* Worker::slot_in(const FiberTls* tls) noexcept {
+  const std::uintptr_t cur = FiberTls::current_thread_pointer();
+  FiberTls::set_thread_pointer(tls->thread_pointer());
+  void* slot = current_slot();
+  FiberTls::set_thread_pointer(cur);
+  return slot;
+}
+
 void Worker::start_thread() {
   spawn_runtime_thread([this] {
     set_current(this);
+    home_tp_ = FiberTls::current_thread_pointer();
     install_alt_signal_stack();
     running = &sched_;
     sched_.on_cpu.store(true, std::memory_order_relaxed);
@@ -53,6 +65,7 @@ void Worker::start_thread() {
 
 void Worker::adopt_current_thread(FiberControl* main_fiber) {
   set_current(this);
+  home_tp_ = FiberTls::current_thread_pointer();
   install_alt_signal_stack();
   main_fiber->pinned = true;
   main_fiber->home = this;
@@ -95,8 +108,22 @@ void Worker::switch_to(FiberControl* next, PostAction action) {
   running = next;
   switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   sanitizer_before_switch(self->san, next->san, action == PostAction::release);
+  // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
+  if (__builtin_expect((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0, 0)) switch_thread_pointer(next);
   Transfer t = jump(next->fctx, this);
   static_cast<Worker*>(t.data)->after_switch(t.fctx);
+}
+
+void Worker::switch_thread_pointer(FiberControl* next) {
+  if (next->tls) {
+    // The fiber's copy of t_current must name the worker it now runs on.
+    *static_cast<Worker**>(next->tls_worker_slot) = this;
+    next->tls->activate();
+    foreign_tp_ = next->tls->thread_pointer();
+  } else {
+    FiberTls::set_thread_pointer(home_tp_);
+    foreign_tp_ = 0;
+  }
 }
 
 void Worker::after_switch(Fcontext from) {
@@ -114,7 +141,7 @@ void Worker::after_switch(Fcontext from) {
       push_tail(prev);
       break;
     case PostAction::release:
-      retire_fiber(prev);
+      retire_fiber(prev, &stack_cache);
       break;
   }
 }

@@ -26,8 +26,14 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // The worker of the calling thread, or nullptr on threads that are not workers.
+  // On a thread-fiber (FiberControl::tls) this reads the fiber's own copy, which switch_to
+  // keeps up to date.
   static Worker* current() noexcept { return t_current; }
   static void set_current(Worker* w) noexcept { t_current = w; }
+  // Where Worker::current() is stored in the TLS active now (for FiberControl::tls_worker_slot).
+  static void* current_slot() noexcept;
+  // The same address inside `tls` (a thread-fiber's TLS that is not current).
+  static void* slot_in(const FiberTls* tls) noexcept;
 
   // Runs on this worker's thread forever (its native stack or, for the adopted thread, a stack of its own).
   [[noreturn]] void run_loop();
@@ -48,6 +54,7 @@ class Worker {
   std::atomic<FiberControl*> runnext{nullptr};
   FiberList inbox;  // pinned fibers woken by other threads
   TimerHeap timers;
+  StackCache stack_cache;  // only this worker's thread touches it
 
   // Read by the monitor thread.
   std::atomic<std::uint64_t> switches{0};
@@ -82,7 +89,12 @@ class Worker {
   void sleep_until_work();
   FiberControl* accept_stolen(FiberControl* f);
 
+  // Cold: FS must change because `next` has its own TLS, or the previous context had.
+  __attribute__((noinline, cold)) void switch_thread_pointer(FiberControl* next);
+
   FiberControl sched_{FiberKind::scheduler};
+  std::uintptr_t home_tp_ = 0;     // this worker thread's own TLS (its TCB)
+  std::uintptr_t foreign_tp_ = 0;  // nonzero while a thread-fiber's TLS is current
   FiberControl* pending_prev_ = nullptr;
   PostAction pending_action_ = PostAction::none;
   std::uint32_t tick_ = 0;
