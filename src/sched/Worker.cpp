@@ -22,7 +22,7 @@ struct SwitchEntry {
   static void fiber(Transfer t) {
     Worker* w = static_cast<Worker*>(t.data);
     w->after_switch(t.fctx);
-    run_fiber_body(w->running);
+    run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
     Worker::current()->suspend(PostAction::release);
     __builtin_unreachable();
@@ -34,8 +34,8 @@ struct SwitchEntry {
   }
 };
 
-Worker::Worker(Runtime& runtime, unsigned idx)
-    : rt(runtime), index(idx), rng_(0x9e3779b97f4a7c15ull * (idx + 1)) {
+Worker::Worker(Runtime& runtime, unsigned idx, bool spare)
+    : rt(runtime), index(idx), is_spare(spare), rng_(0x9e3779b97f4a7c15ull * (idx + 1)) {
   sched_.pinned = true;
   sched_.home = this;
 }
@@ -56,9 +56,10 @@ void Worker::start_thread() {
     set_current(this);
     home_tp_ = FiberTls::current_thread_pointer();
     install_alt_signal_stack();
-    running = &sched_;
+    running.store(&sched_, std::memory_order_relaxed);
     sched_.on_cpu.store(true, std::memory_order_relaxed);
     sched_.san.init_for_current_thread();
+    if (is_spare) spare_loop();
     run_loop();
   }).detach();
 }
@@ -71,7 +72,7 @@ void Worker::adopt_current_thread(FiberControl* main_fiber) {
   main_fiber->home = this;
   main_fiber->on_cpu.store(true, std::memory_order_relaxed);
   main_fiber->san.init_for_current_thread();
-  running = main_fiber;
+  running.store(main_fiber, std::memory_order_relaxed);
   // The thread's own stack now belongs to the main fiber, so the loop gets a stack of its own.
   sched_.stack = allocate_stack(256 * 1024);
   sched_.san.init_for_stack(sched_.stack.base, sched_.stack.size);
@@ -97,7 +98,7 @@ void Worker::suspend(PostAction action) {
 }
 
 void Worker::switch_to(FiberControl* next, PostAction action) {
-  FiberControl* self = running;
+  FiberControl* self = running_fiber();
   pending_prev_ = self;
   pending_action_ = action;
   self->saved_errno = errno;
@@ -105,7 +106,7 @@ void Worker::switch_to(FiberControl* next, PostAction action) {
   // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
   while (next->on_cpu.load(std::memory_order_acquire)) cpu_relax();
   next->on_cpu.store(true, std::memory_order_relaxed);
-  running = next;
+  running.store(next, std::memory_order_relaxed);
   switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   sanitizer_before_switch(self->san, next->san, action == PostAction::release);
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
@@ -127,7 +128,7 @@ void Worker::switch_thread_pointer(FiberControl* next) {
 }
 
 void Worker::after_switch(Fcontext from) {
-  FiberControl* self = running;
+  FiberControl* self = running_fiber();
   FiberControl* prev = pending_prev_;
   sanitizer_after_switch(self->san, &prev->san);
   prev->fctx = from;
@@ -141,6 +142,8 @@ void Worker::after_switch(Fcontext from) {
       push_tail(prev);
       break;
     case PostAction::release:
+      // The monitor may be reading its name (it holds it for a few instructions).
+      while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
       retire_fiber(prev, &stack_cache);
       break;
   }
@@ -155,7 +158,7 @@ FiberControl* Worker::take_local() {
   for (;;) {
     FiberControl* f = nullptr;
     if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
-    if (!f) f = rt.single_worker() ? ring.pop_exclusive() : ring.pop();
+    if (!f) f = ring.pop();  // never pop_exclusive: a spare may steal from a stuck single worker
     if (!f) return nullptr;
     if (FiberControl* mine = accept_stolen(f)) return mine;
   }

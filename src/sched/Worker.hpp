@@ -21,7 +21,7 @@ enum class PostAction : std::uint8_t {
 
 class Worker {
  public:
-  Worker(Runtime& rt, unsigned index);
+  Worker(Runtime& rt, unsigned index, bool spare = false);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -49,7 +49,9 @@ class Worker {
 
   Runtime& rt;
   const unsigned index;
-  FiberControl* running = nullptr;  // the context executing on this worker now
+  // The context executing on this worker now. Atomic (relaxed) only because the monitor reads it.
+  std::atomic<FiberControl*> running{nullptr};
+  FiberControl* running_fiber() const noexcept { return running.load(std::memory_order_relaxed); }
   RunQueue ring;
   std::atomic<FiberControl*> runnext{nullptr};
   FiberList inbox;  // pinned fibers woken by other threads
@@ -71,6 +73,26 @@ class Worker {
   void start_thread();
   void adopt_current_thread(FiberControl* main_fiber);
 
+  // --- hand-off (Go's handoffp; see Spare.cpp): a spare thread serves a stuck worker's queue.
+  const bool is_spare;
+  std::atomic<Worker*> handed_to{nullptr};  // on a stuck worker: the spare serving it
+  std::atomic<Worker*> victim{nullptr};     // on a spare: the stuck worker it serves (null: free)
+  std::uint64_t victim_switches = 0;        // the victim's switch count when it was found stuck
+  // The monitor reads the running fiber's name only while this names it; retiring waits.
+  std::atomic<FiberControl*> monitor_hold{nullptr};
+  // What current_worker_index() reports: a spare acts as the worker whose queue it serves.
+  unsigned logical_index() const noexcept {
+    if (__builtin_expect(is_spare, 0)) {
+      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v->index;
+    }
+    return index;
+  }
+
+  // --- monitor bookkeeping (monitor thread only)
+  std::uint64_t seen_switches = 0;
+  TimePoint seen_since{};
+  bool blocking_reported = false;
+
  private:
   friend struct SwitchEntry;
   static thread_local Worker* t_current;
@@ -88,6 +110,10 @@ class Worker {
   void housekeeping(bool force_poll);
   void sleep_until_work();
   FiberControl* accept_stolen(FiberControl* f);
+  [[noreturn]] void spare_loop();
+  FiberControl* find_spare_work(Worker* stuck);
+  void flush_to_global();
+  void nap(std::chrono::milliseconds at_most);
 
   // Cold: FS must change because `next` has its own TLS, or the previous context had.
   __attribute__((noinline, cold)) void switch_thread_pointer(FiberControl* next);
