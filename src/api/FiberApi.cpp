@@ -25,7 +25,8 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
   try {
-    f->stack = allocate_stack(stack_size);
+    Worker* w = Worker::current();
+    f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
     free_block(raw, block_size);

@@ -11,7 +11,7 @@ using namespace detail;
 namespace {
 Worker* fiber_worker() {
   Worker* w = Worker::current();
-  return w && w->running->kind != FiberKind::scheduler ? w : nullptr;
+  return w && w->running_fiber()->kind != FiberKind::scheduler ? w : nullptr;
 }
 }  // namespace
 
@@ -21,7 +21,7 @@ void yield() {
     sys::sched_yield();
     return;
   }
-  FiberControl* self = w->running;
+  FiberControl* self = w->running_fiber();
   w->suspend(PostAction::requeue);
   if (self->interrupt_pending.load(std::memory_order_acquire)) throw_interrupt(self);
 }
@@ -41,12 +41,12 @@ bool in_fiber() { return fiber_worker() != nullptr; }
 
 std::uint64_t current_fiber_id() {
   Worker* w = fiber_worker();
-  return w ? w->running->id : 0;
+  return w ? w->running_fiber()->id : 0;
 }
 
 int current_worker_index() {
   Worker* w = Worker::current();
-  return w ? static_cast<int>(w->index) : -1;
+  return w ? static_cast<int>(w->logical_index()) : -1;
 }
 
 unsigned worker_count() { return static_cast<unsigned>(runtime().workers.size()); }

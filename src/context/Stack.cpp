@@ -98,35 +98,6 @@ class StackPool {
 };
 
 
-// Trivially constructible so access is a plain %fs-relative load; a separate object with a
-// destructor hands the stacks back when the thread exits.
-struct ThreadCache {
-  struct Entry {  // Stack without member initialisers, so the thread_local needs no constructor
-    char* base;
-    std::size_t size;
-    bool guarded;
-  };
-  Entry stacks[kThreadCacheCap];
-  std::size_t count;
-};
-thread_local ThreadCache t_cache __attribute__((tls_model("initial-exec")));
-
-struct ThreadCacheFlusher {
-  ~ThreadCacheFlusher() {
-    for (std::size_t i = 0; i < t_cache.count; ++i) {
-      const auto& e = t_cache.stacks[i];
-      Stack s{e.base, e.size, e.guarded};
-      StackPool::instance().give_batch(&s, 1);
-    }
-    t_cache.count = 0;
-  }
-};
-
-void register_cache_flush() {
-  static thread_local ThreadCacheFlusher flusher;
-  (void)flusher;
-}
-
 Stack map_guarded(std::size_t size) {
   const std::size_t guard = page_size();
   char* region = static_cast<char*>(map_region(size + guard));
@@ -149,29 +120,31 @@ std::size_t round_to_pages(std::size_t size) {
   return (size + p - 1) / p * p;
 }
 
-Stack allocate_stack(std::size_t size) {
+StackCache::~StackCache() { StackPool::instance().give_batch(stacks.data(), stacks.size()); }
+
+Stack allocate_stack(std::size_t size, StackCache* cache) {
   size = round_to_pages(size);
   auto& pool = StackPool::instance();
   Stack s;
-  ThreadCache& cache = t_cache;
-  for (std::size_t i = cache.count; i-- > 0;) {
-    if (cache.stacks[i].size == size) {
-      s = Stack{cache.stacks[i].base, size, cache.stacks[i].guarded};
-      cache.stacks[i] = cache.stacks[--cache.count];
-      break;
+  if (cache) {
+    auto& cached = cache->stacks;
+    for (std::size_t i = cached.size(); i-- > 0;) {
+      if (cached[i].size == size) {
+        s = cached[i];
+        cached[i] = cached.back();
+        cached.pop_back();
+        break;
+      }
     }
   }
   if (!s) {
-    // Refill the thread cache in one batch: fibers often die on another worker than they began.
+    // Refill the worker's cache in one batch: fibers often die on another worker than they began.
     Stack batch[kTransferBatch];
-    std::size_t n = pool.take_batch(size, batch, kTransferBatch);
+    std::size_t n = pool.take_batch(size, batch, cache ? kTransferBatch : 1);
     if (n > 0) {
       s = batch[--n];
-      if (n > 0) register_cache_flush();
       std::size_t i = 0;
-      for (; i < n && cache.count < kThreadCacheCap; ++i) {
-        cache.stacks[cache.count++] = {batch[i].base, batch[i].size, batch[i].guarded};
-      }
+      for (; i < n && cache->stacks.size() < kThreadCacheCap; ++i) cache->stacks.push_back(batch[i]);
       if (i < n) pool.give_batch(batch + i, n - i);  // the cache is full of other sizes
     }
   }
@@ -187,22 +160,20 @@ Stack allocate_stack(std::size_t size) {
   return s;
 }
 
-void release_stack(const Stack& s) {
+void release_stack(const Stack& s, StackCache* cache) {
   auto& pool = StackPool::instance();
   (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
-  ThreadCache& cache = t_cache;
-  if (cache.count == kThreadCacheCap) {
-    // Full: hand the oldest batch back to the pool under one lock.
-    Stack batch[kTransferBatch];
-    for (std::size_t i = 0; i < kTransferBatch; ++i) {
-      batch[i] = Stack{cache.stacks[i].base, cache.stacks[i].size, cache.stacks[i].guarded};
-    }
-    pool.give_batch(batch, kTransferBatch);
-    std::copy(cache.stacks + kTransferBatch, cache.stacks + cache.count, cache.stacks);
-    cache.count -= kTransferBatch;
+  if (!cache) {
+    pool.give_batch(&s, 1);
+    return;
   }
-  if (cache.count == 0) register_cache_flush();
-  cache.stacks[cache.count++] = {s.base, s.size, s.guarded};
+  auto& cached = cache->stacks;
+  if (cached.size() >= kThreadCacheCap) {
+    // Full: hand the oldest batch back to the pool under one lock.
+    pool.give_batch(cached.data(), kTransferBatch);
+    cached.erase(cached.begin(), cached.begin() + kTransferBatch);
+  }
+  cached.push_back(s);
 }
 
 // The canary is "the lowest 16 bytes are still zero": fresh mappings are zero, and reading an

@@ -3,6 +3,7 @@
 // map budget nears vm.max_map_count (each guarded stack costs two kernel maps).
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace grove::detail {
 
@@ -19,10 +20,20 @@ inline constexpr std::size_t kMinStackSize = 16 * 1024;
 inline constexpr std::size_t kMaxStackSize = std::size_t{1} << 30;
 inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
 
+// A small lock-free cache of free stacks in front of the shared pool, owned by one worker. Not a
+// thread_local: a thread-fiber runs on its own TLS, where a thread_local cache would be its own.
+struct StackCache {
+  std::vector<Stack> stacks;
+  StackCache() = default;
+  StackCache(const StackCache&) = delete;
+  StackCache& operator=(const StackCache&) = delete;
+  ~StackCache();
+};
+
 // Returns a stack of at least `size` bytes (rounded up to pages). Throws std::bad_alloc when the
-// kernel refuses memory. Thread-safe; a per-thread cache keeps the common case lock-free.
-Stack allocate_stack(std::size_t size);
-void release_stack(const Stack& stack);
+// kernel refuses memory. Thread-safe; `cache` (the calling worker's, or null) is tried first.
+Stack allocate_stack(std::size_t size, StackCache* cache = nullptr);
+void release_stack(const Stack& stack, StackCache* cache = nullptr);
 
 // Slab stacks carry a canary at their base; a clobbered canary means the fiber overflowed.
 void write_canary(const Stack& stack);

@@ -39,6 +39,9 @@ void retain(FiberControl* f) { f->refs.fetch_add(1, std::memory_order_relaxed); 
 void release(FiberControl* f) {
   if (f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (f->task) f->task->~TaskBase();
+  // The last reference: the fiber is off every CPU, so its TLS (and with it the pthread_t that
+  // named it) can go.
+  FiberTls::destroy(f->tls);
   const std::size_t size = f->block_size;
   f->~FiberControl();
   free_block(f, size);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "context/FiberTls.hpp"
 #include "context/Sanitizers.hpp"
 #include "context/Stack.hpp"
 #include "context/Switch.hpp"
@@ -44,6 +45,10 @@ class FiberControl {
   FiberControl* next_in_queue = nullptr;
   Stack stack;
   SanitizerState san;
+  // Threads-as-fibers only: the fiber's own TCB + static TLS, made current while it runs, and
+  // the address of Worker::t_current inside it (the scheduler writes it at every switch in).
+  FiberTls* tls = nullptr;
+  void* tls_worker_slot = nullptr;
 
   // --- parking: a park publishes a nonzero token; exactly one waker claims it by CAS to 0.
   std::atomic<std::uint64_t> park_token{0};

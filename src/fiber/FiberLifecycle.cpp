@@ -58,8 +58,8 @@ void run_fiber_body(FiberControl* self) {
   if (self->error && !someone_waits) report_failure(self);
 }
 
-void retire_fiber(FiberControl* f) {
-  release_stack(f->stack);
+void retire_fiber(FiberControl* f, StackCache* cache) {
+  release_stack(f->stack, cache);
   f->stack = Stack{};
   f->san.destroy();
   release(f);

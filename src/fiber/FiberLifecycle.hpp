@@ -8,8 +8,9 @@ namespace grove::detail {
 // its joiners. Called on the fiber's own stack.
 void run_fiber_body(FiberControl* self);
 
-// After the last switch away from a finished fiber: frees its stack and drops the scheduler's reference.
-void retire_fiber(FiberControl* f);
+// After the last switch away from a finished fiber: frees its stack (into `cache`, the worker's)
+// and drops the scheduler's reference.
+void retire_fiber(FiberControl* f, StackCache* cache);
 
 // Creates a fiber context that starts in run_fiber_body (defined by the scheduler).
 Fcontext make_fiber_context(FiberControl* f);

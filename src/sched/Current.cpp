@@ -13,7 +13,7 @@ struct ThreadFiber {
 }  // namespace
 
 FiberControl* current_fiber() {
-  if (Worker* w = Worker::current()) return w->running;
+  if (Worker* w = Worker::current()) return w->running_fiber();
   thread_local ThreadFiber t;
   return &t.fiber;
 }

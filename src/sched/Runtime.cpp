@@ -127,43 +127,6 @@ void Runtime::wake_monitor() {
   sys::futex_wake(reinterpret_cast<std::uint32_t*>(&monitor_word), 1);
 }
 
-// The monitor (Go's sysmon, reduced): asks busy workers for a timer/poll pass when one is due,
-// wakes an idle worker when work sits queued behind a busy one, and sleeps when all are idle.
-void Runtime::monitor_loop() {
-  const auto n = static_cast<int>(workers.size());
-  int idle_rounds = 0;
-  for (;;) {
-    if (nidle.load() == n) {
-      if (++idle_rounds >= 3) {
-        monitor_word.store(0, std::memory_order_seq_cst);
-        monitor_sleeping.store(true, std::memory_order_seq_cst);
-        if (nidle.load(std::memory_order_seq_cst) == n) {
-          sys::futex_wait(reinterpret_cast<std::uint32_t*>(&monitor_word), 0, nullptr);
-        }
-        monitor_sleeping.store(false, std::memory_order_relaxed);
-        idle_rounds = 0;
-      }
-    } else {
-      idle_rounds = 0;
-    }
-    const timespec tick{0, 1000000};
-    sys::nanosleep(&tick, nullptr);
-    const TimePoint now = Clock::now();
-    const bool poll_due = !poller_blocked() && now - last_poll() >= std::chrono::milliseconds(2);
-    for (const auto& w : workers) {
-      if (!w->busy.load(std::memory_order_relaxed)) continue;
-      if (poll_due || (!w->timers.empty() && w->timers.earliest() <= now)) {
-        w->needs_check.store(true, std::memory_order_relaxed);
-      }
-      if (!w->ring.empty()) wake_idle_worker(true);
-    }
-    if (!poller_blocked() && now - last_poll() >= std::chrono::milliseconds(10)) {
-      // Every worker is stuck in long-running fibers: poll on their behalf (Go's sysmon does too).
-      poll_now();
-    }
-  }
-}
-
 TimePoint Runtime::earliest_timer() const {
   TimePoint earliest = kNoDeadline;
   for (const auto& w : workers) earliest = std::min(earliest, w->timers.earliest());

@@ -1,6 +1,7 @@
 #pragma once
 // The process-wide scheduler: the workers, the global injection queue, and the idle protocol
 // (learned from Go: at most one spinning worker is woken per burst of new work).
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -58,8 +59,19 @@ class Runtime {
   bool poller_blocked() const;
   TimePoint last_poll() const { return TimePoint(Clock::duration(last_poll_.load(std::memory_order_relaxed))); }
 
-  // Monitor support.
+  // Monitor support (Monitor.cpp).
   void monitor_loop();
+  void watch_worker(Worker* w, TimePoint now);
+  void report_blocking(Worker* w, std::uint64_t switches, Clock::duration stuck_for);
+  bool work_waiting(const Worker* w, TimePoint now) const;
+
+  // Hand-off (Spare.cpp): spare threads, created on demand and reused, never freed.
+  static constexpr unsigned kMaxSpares = 16;
+  std::array<std::atomic<Worker*>, kMaxSpares> spares{};
+  std::atomic<unsigned> nspares{0};
+  std::atomic<std::uint64_t> handoffs{0};  // how many times a spare took over (tests read it)
+  bool start_spare(Worker* stuck, std::uint64_t switches);
+
   std::atomic<bool> monitor_sleeping{false};
   std::atomic<std::uint32_t> monitor_word{0};
   void wake_monitor();

@@ -1,5 +1,6 @@
 #include "sys/Fence.hpp"
 #include "sched/Worker.hpp"
+#include "sched/WorkerSwitch.hpp"
 
 #include <cerrno>
 #include <ctime>
@@ -14,21 +15,7 @@ namespace grove::detail {
 thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
-constexpr std::uint32_t kFairnessTicks = 61;  // as Go: check the global queue every 61 schedules
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
-}  // namespace
-
-// ---- the switch path: kept in this file and inlined into its callers
-
-__attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
-  if (!ring.push(f)) [[unlikely]] push_overflow(f);
-}
-
-namespace {
-constexpr std::uintptr_t kSpawnTag = 1;  // low bit of a run-queue entry: a fiber's spawn entry
-bool is_spawn_entry(FiberControl* e) { return reinterpret_cast<std::uintptr_t>(e) & kSpawnTag; }
-FiberControl* tag_spawn(FiberControl* f) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(f) | kSpawnTag); }
-FiberControl* untag(FiberControl* e) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kSpawnTag); }
 }  // namespace
 
 FiberControl* Worker::claim_entry(FiberControl* entry) {
@@ -39,49 +26,12 @@ FiberControl* Worker::claim_entry(FiberControl* entry) {
   return nullptr;
 }
 
-__attribute__((always_inline)) inline FiberControl* Worker::take_local() {
-  for (;;) {
-    FiberControl* f = nullptr;
-    if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
-    if (!f) {
-      f = single_ ? ring.pop_exclusive() : ring.pop();
-      if (!f) return nullptr;
-      f = claim_entry(f);
-      if (!f) continue;
-    }
-    if (FiberControl* mine = accept_stolen(f)) return mine;
-  }
-}
-
-__attribute__((always_inline)) inline FiberControl* Worker::next_fast() {
-  if (++tick_ % kFairnessTicks == 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty()) [[unlikely]] {
-    return nullptr;
-  }
-  return take_local();
-}
-
-__attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next, PostAction action) {
-  FiberControl* self = running;
-  pending_prev_ = self;
-  pending_action_ = action;
-  self->saved_errno = *errno_;
-  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) [[unlikely]] report_stack_overflow(self);
-  // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
-  while (next->on_cpu.load(std::memory_order_acquire)) [[unlikely]] cpu_relax();
-  next->on_cpu.store(true, std::memory_order_relaxed);
-  running = next;
-  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  sanitizer_before_switch(self->san, next->san, action == PostAction::release);
-  Transfer t = jump(next->fctx, this);
-  static_cast<Worker*>(t.data)->after_switch(t.fctx);
-}
-
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
 struct SwitchEntry {
   static void fiber(Transfer t) {
     Worker* w = static_cast<Worker*>(t.data);
     w->after_switch(t.fctx);
-    run_fiber_body(w->running);
+    run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
     Worker::current()->suspend(PostAction::release);
     __builtin_unreachable();
@@ -93,25 +43,38 @@ struct SwitchEntry {
   }
 };
 
-Worker::Worker(Runtime& runtime, unsigned idx)
-    : rt(runtime), index(idx), rng_(0x9e3779b97f4a7c15ull * (idx + 1)) {
+Worker::Worker(Runtime& runtime, unsigned idx, bool spare)
+    : rt(runtime), index(idx), is_spare(spare), rng_(0x9e3779b97f4a7c15ull * (idx + 1)) {
   sched_.pinned = true;
   sched_.home = this;
 }
 
 void Worker::bind_thread() {
+  home_tp_ = FiberTls::current_thread_pointer();
   install_alt_signal_stack();
   errno_ = &errno;
-  single_ = rt.workers.size() == 1;
+  tid = sys::gettid();
+}
+
+__attribute__((noinline)) void* Worker::current_slot() noexcept { return &t_current; }
+
+// No TLS access here but inside current_slot(): between the two FS writes TLS is the fiber's.
+__attribute__((noinline)) void* Worker::slot_in(const FiberTls* tls) noexcept {
+  const std::uintptr_t cur = FiberTls::current_thread_pointer();
+  FiberTls::set_thread_pointer(tls->thread_pointer());
+  void* slot = current_slot();
+  FiberTls::set_thread_pointer(cur);
+  return slot;
 }
 
 void Worker::start_thread() {
   spawn_runtime_thread([this] {
     set_current(this);
     bind_thread();
-    running = &sched_;
+    running.store(&sched_, std::memory_order_relaxed);
     sched_.on_cpu.store(true, std::memory_order_relaxed);
     sched_.san.init_for_current_thread();
+    if (is_spare) spare_loop();
     run_loop();
   }).detach();
 }
@@ -123,7 +86,7 @@ void Worker::adopt_current_thread(FiberControl* main_fiber) {
   main_fiber->home = this;
   main_fiber->on_cpu.store(true, std::memory_order_relaxed);
   main_fiber->san.init_for_current_thread();
-  running = main_fiber;
+  running.store(main_fiber, std::memory_order_relaxed);
   // The thread's own stack now belongs to the main fiber, so the loop gets a stack of its own.
   sched_.stack = allocate_stack(256 * 1024);
   sched_.san.init_for_stack(sched_.stack.base, sched_.stack.size);
@@ -148,8 +111,20 @@ void Worker::suspend(PostAction action) {
   switch_to(next ? next : &sched_, action);
 }
 
+void Worker::switch_thread_pointer(FiberControl* next) {
+  if (next->tls) {
+    // The fiber's copy of t_current must name the worker it now runs on.
+    *static_cast<Worker**>(next->tls_worker_slot) = this;
+    next->tls->activate();
+    foreign_tp_ = next->tls->thread_pointer();
+  } else {
+    FiberTls::set_thread_pointer(home_tp_);
+    foreign_tp_ = 0;
+  }
+}
+
 void Worker::after_switch(Fcontext from) {
-  FiberControl* self = running;
+  FiberControl* self = running_fiber();
   FiberControl* prev = pending_prev_;
   sanitizer_after_switch(self->san, &prev->san);
   prev->fctx = from;
@@ -163,7 +138,9 @@ void Worker::after_switch(Fcontext from) {
       push_tail(prev);
       break;
     case PostAction::release:
-      retire_fiber(prev);
+      // The monitor may be reading its name (it holds it for a few instructions).
+      while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
+      retire_fiber(prev, &stack_cache);
       break;
   }
 }

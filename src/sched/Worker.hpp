@@ -21,13 +21,19 @@ enum class PostAction : std::uint8_t {
 
 class Worker {
  public:
-  Worker(Runtime& rt, unsigned index);
+  Worker(Runtime& rt, unsigned index, bool spare = false);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   // The worker of the calling thread, or nullptr on threads that are not workers.
+  // On a thread-fiber (FiberControl::tls) this reads the fiber's own copy, which switch_to
+  // keeps up to date.
   static Worker* current() noexcept { return t_current; }
   static void set_current(Worker* w) noexcept { t_current = w; }
+  // Where Worker::current() is stored in the TLS active now (for FiberControl::tls_worker_slot).
+  static void* current_slot() noexcept;
+  // The same address inside `tls` (a thread-fiber's TLS that is not current).
+  static void* slot_in(const FiberTls* tls) noexcept;
 
   // Runs on this worker's thread forever (its native stack or, for the adopted thread, a stack of its own).
   [[noreturn]] void run_loop();
@@ -51,11 +57,14 @@ class Worker {
 
   Runtime& rt;
   const unsigned index;
-  FiberControl* running = nullptr;  // the context executing on this worker now
+  // The context executing on this worker now. Atomic (relaxed) only because the monitor reads it.
+  std::atomic<FiberControl*> running{nullptr};
+  FiberControl* running_fiber() const noexcept { return running.load(std::memory_order_relaxed); }
   RunQueue ring;
   std::atomic<FiberControl*> runnext{nullptr};
   FiberList inbox;  // pinned fibers woken by other threads
   TimerHeap timers;
+  StackCache stack_cache;  // only this worker's thread touches it
 
   // Read by the monitor thread.
   std::atomic<std::uint64_t> switches{0};
@@ -70,8 +79,29 @@ class Worker {
   std::atomic<bool> in_poller{false};
 
   void start_thread();
-  void bind_thread();  // per-thread setup: signal stack, errno address
+  void bind_thread();  // per-thread setup: signal stack, errno address, tid
+  pid_t tid = 0;       // the worker thread's kernel id (the monitor reads its state)
   void adopt_current_thread(FiberControl* main_fiber);
+
+  // --- hand-off (Go's handoffp; see Spare.cpp): a spare thread serves a stuck worker's queue.
+  const bool is_spare;
+  std::atomic<Worker*> handed_to{nullptr};  // on a stuck worker: the spare serving it
+  std::atomic<Worker*> victim{nullptr};     // on a spare: the stuck worker it serves (null: free)
+  std::uint64_t victim_switches = 0;        // the victim's switch count when it was found stuck
+  // The monitor reads the running fiber's name only while this names it; retiring waits.
+  std::atomic<FiberControl*> monitor_hold{nullptr};
+  // What current_worker_index() reports: a spare acts as the worker whose queue it serves.
+  unsigned logical_index() const noexcept {
+    if (__builtin_expect(is_spare, 0)) {
+      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v->index;
+    }
+    return index;
+  }
+
+  // --- monitor bookkeeping (monitor thread only)
+  std::uint64_t seen_switches = 0;
+  TimePoint seen_since{};
+  bool blocking_reported = false;
 
  private:
   friend struct SwitchEntry;
@@ -101,13 +131,21 @@ class Worker {
     return nullptr;
   }
   void forward_home(FiberControl* f);
+  [[noreturn]] void spare_loop();
+  FiberControl* find_spare_work(Worker* stuck);
+  void flush_to_global();
+  void nap(std::chrono::milliseconds at_most);
+
+  // Cold: FS must change because `next` has its own TLS, or the previous context had.
+  __attribute__((noinline, cold)) void switch_thread_pointer(FiberControl* next);
 
   FiberControl sched_{FiberKind::scheduler};
+  std::uintptr_t home_tp_ = 0;     // this worker thread's own TLS (its TCB)
+  std::uintptr_t foreign_tp_ = 0;  // nonzero while a thread-fiber's TLS is current
   FiberControl* pending_prev_ = nullptr;
   PostAction pending_action_ = PostAction::none;
   std::uint32_t tick_ = 0;
   std::uint64_t rng_;
-  bool single_ = false;          // the only worker: no thieves, so the run queue needs no CAS
   int* errno_ = nullptr;         // this thread's errno (its address never changes for a thread)
 };
 

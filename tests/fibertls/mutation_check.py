@@ -1,8 +1,14 @@
 # Mutation check: removes one TCB-initialisation step at a time from FiberTls and shows which
-# test catches it.  Run `make` first; usage: python3 mutation_check.py [name ...]
+# test catches it.  Build test_fibertls first (build dir: $BUILD, default ./build);
+# usage: python3 tests/fibertls/mutation_check.py [name ...]
 import sys, re, subprocess, os
-src=os.path.dirname(os.path.abspath(__file__))+'/'
-OUT=os.environ.get('OUT','/tmp/tls_build')
+here=os.path.dirname(os.path.abspath(__file__))
+root=os.path.dirname(os.path.dirname(here))
+BUILD=os.path.abspath(os.environ.get('BUILD', root+'/build'))
+OUT=BUILD+'/mutation'
+sources={'FiberTls.cpp': root+'/src/context/FiberTls.cpp', 'FiberTls.hpp': root+'/src/context/FiberTls.hpp',
+         'fiber_tls_test.cpp': here+'/fiber_tls_test.cpp', 'cached_tls_o2.cpp': here+'/cached_tls_o2.cpp',
+         'FiberTlsTestSupport.hpp': here+'/FiberTlsTestSupport.hpp'}
 muts = {
  'no_ctype_init': ('FiberTls.cpp', '    g_ctype_init();\n'),
  'no_stack_guard': ('FiberTls.cpp', '    at<std::uintptr_t>(tp, kStackGuard) = at<std::uintptr_t>(cur, kStackGuard);\n'),
@@ -18,18 +24,17 @@ muts = {
 }
 def run(name):
   f, text = muts[name]
-  d = f'{OUT}/mut/{name}'
-  os.makedirs(d, exist_ok=True)
-  for x in os.listdir(src):
-      if x.endswith(('.cpp','.hpp')):
-          s = open(src+x).read()
-          if x == f:
-              assert text in s, (name, 'pattern missing')
-              s = s.replace(text, '')
-          open(f'{d}/{x}','w').write(s)
-  b=OUT; subprocess.call(f'cp {b}/libtls_proto_dso.so {d}/', shell=True)
-  subprocess.check_call(f'g++ -std=c++20 -O2 -g -pthread -fstack-protector-strong {d}/tls_proto_test.cpp {d}/FiberTls.cpp {b}/tls_proto_o2.o -lboost_context -lgtest -lgtest_main -ldl -o {d}/t', shell=True)
-  r = subprocess.run(f'cd {b} && timeout 60 {d}/t 2>&1', shell=True, capture_output=True, text=True)
+  d = f'{OUT}/{name}'
+  os.makedirs(d+'/context', exist_ok=True)
+  for x, path in sources.items():
+      s = open(path).read()
+      if x == f:
+          assert text in s, (name, 'pattern missing')
+          s = s.replace(text, '')
+      open(f'{d}/context/{x}' if x.startswith('FiberTls.') else f'{d}/{x}', 'w').write(s)
+  subprocess.call(f'cp {BUILD}/bin/libgrove_late_tls_dso.so {d}/', shell=True)
+  subprocess.check_call(f'g++ -std=c++20 -O2 -g -pthread -fstack-protector-strong -I{d} {d}/fiber_tls_test.cpp {d}/cached_tls_o2.cpp {d}/context/FiberTls.cpp -lboost_context -lgtest -lgtest_main -ldl -o {d}/t', shell=True)
+  r = subprocess.run(f'timeout 60 {d}/t 2>&1', shell=True, capture_output=True, text=True)
   fails = sorted(set(re.findall(r'\[  FAILED  \] (FiberTls\.\w+)', r.stdout)))
   tail = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ''
   print(f'{name}: rc={r.returncode} failed={fails} last="{tail[:100]}"')

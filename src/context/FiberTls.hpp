@@ -1,4 +1,4 @@
-// Per-thread-fiber TLS for "threads as fibers" mode (prototype, glibc x86_64 only).
+// Per-thread-fiber TLS for "threads as fibers" mode (glibc x86_64 only).
 //
 // Each thread-fiber gets its own thread control block (glibc's `struct pthread`) plus static
 // TLS block and DTV, initialised like a fresh thread's; running a fiber means pointing the FS
@@ -8,7 +8,7 @@
 //
 // Rule for the caller: code that switches FS (the scheduler) must not touch thread_local
 // between activate() and the stack switch, nor between the switch back and
-// set_thread_pointer(home).  See NOTES.md.
+// set_thread_pointer(home).  See FiberTls.md.
 #pragma once
 
 #include <cstddef>

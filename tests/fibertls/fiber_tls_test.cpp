@@ -38,8 +38,8 @@
 
 #include <gtest/gtest.h>
 
-#include "FiberTls.hpp"
-#include "tls_proto_support.hpp"
+#include "context/FiberTls.hpp"
+#include "FiberTlsTestSupport.hpp"
 
 using grove::detail::FiberTls;
 namespace ctx = boost::context;
@@ -531,7 +531,7 @@ std::string dso_path() {
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     std::string dir(exe);
-    return dir.substr(0, dir.rfind('/')) + "/libtls_proto_dso.so";
+    return dir.substr(0, dir.rfind('/')) + "/libgrove_late_tls_dso.so";
 }
 
 TEST(FiberTls, DlopenAfterFibersExistUsesDynamicTlsPerFiber) {

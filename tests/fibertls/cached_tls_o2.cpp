@@ -3,7 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tls_proto_support.hpp"
+#include "FiberTlsTestSupport.hpp"
 
 namespace {
 // Called through a volatile pointer so the compiler cannot reuse the earlier result.

@@ -1,7 +1,7 @@
 // See FiberTls.hpp.  Facts used here were checked against glibc 2.36 sources
 // (nptl/descr.h, nptl/allocatestack.c, nptl/pthread_create.c, elf/dl-tls.c,
 // sysdeps/x86_64/nptl/tls.h) and are re-verified at run time by probe().
-#include "FiberTls.hpp"
+#include "context/FiberTls.hpp"
 
 #include <dlfcn.h>
 #include <limits.h>

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <functional>
 
-#include "FiberTls.hpp"
+#include "context/FiberTls.hpp"
 
 using grove::detail::FiberTls;
 namespace ctx = boost::context;

@@ -1,0 +1,34 @@
+#pragma once
+// POSIX threads run as fibers (threads-as-fibers mode): each thread-fiber has its own TLS
+// (FiberTls), so __thread variables, errno and pthread keys stay per thread across migration.
+// A thread-fiber's pthread_t is its TCB address, which is also what glibc's pthread_self()
+// returns on it. Functions return 0 or an errno value, as the pthread calls they implement.
+#include <cstddef>
+#include <cstdint>
+
+#include "fiber/FiberControl.hpp"
+
+namespace grove::detail {
+
+// Thrown by thread_fiber_exit(); caught at the bottom of the thread-fiber.
+struct ThreadExit {
+  void* value;
+};
+
+// The stack a thread-fiber gets: `requested` (0: the default) clamped and rounded as the
+// scheduler needs. Default: the configured fiber stack, at least 256 KiB (C code expects more
+// than 128 KiB from a thread).
+std::size_t thread_fiber_stack_size(std::size_t requested);
+
+// EAGAIN when no TLS could be made (FiberTls unsupported here) or memory ran out.
+int thread_fiber_create(std::uintptr_t* id, void* (*start)(void*), void* arg, std::size_t stack_size, bool detached);
+// ESRCH: not a live thread-fiber; EINVAL: detached or already being joined; EDEADLK: itself.
+int thread_fiber_join(std::uintptr_t id, void** result);
+int thread_fiber_detach(std::uintptr_t id);
+bool is_thread_fiber(std::uintptr_t id);
+// The thread-fiber running now, or nullptr (a plain fiber or OS thread).
+FiberControl* current_thread_fiber() noexcept;
+// pthread_exit: unwinds the thread-fiber's stack (running C++ destructors) to its start.
+[[noreturn]] void thread_fiber_exit(void* value);
+
+}  // namespace grove::detail
