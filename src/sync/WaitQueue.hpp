@@ -41,6 +41,12 @@ class WaitQueue {
   bool notify_one();
   std::size_t notify_all(WakeReason reason);
   std::size_t notify_all();
+  // Waiting on several queues at once (select): with the lock held, queue a waiter whose fiber and
+  // token come from one prepare_park(); after the park, remove() it from every queue still holding it.
+  void enqueue(Waiter* w) { push_back(w); }
+  void remove(Waiter* w) {
+    if (w->linked) unlink(w);
+  }
   bool empty() const { return head_ == nullptr; }
   std::size_t size() const { return size_; }
 
