@@ -94,37 +94,18 @@ ChanStatus ChanCore::try_peek_locked(void* slot) {
   return closed_.load(std::memory_order_relaxed) ? ChanStatus::closed : ChanStatus::would_block;
 }
 
-ChanStatus ChanCore::send(void* item, TimePoint deadline, bool block) {
+// Puts and gets share one path: try now; else park with the item (or the slot to fill) exposed to
+// whoever completes the hand-over, which tells us the outcome through the Handoff.
+ChanStatus ChanCore::transfer(bool is_put, void* item, TimePoint deadline, bool block) {
   for (;;) {
     WaitQueue::Lock guard = lock();
-    ChanStatus status = try_send_locked(item);
+    ChanStatus status = is_put ? try_send_locked(item) : try_recv_locked(item);
     if (status != ChanStatus::would_block || !block) return status;
     Handoff h;
     h.item = item;
     Waiter waiter;
     waiter.data = &h;
-    switch (putters_.wait(guard, deadline, true, &waiter)) {
-      case WakeReason::notified:
-        if (h.retry) continue;
-        return h.status;
-      case WakeReason::interrupted:
-        throw_current_interrupt();
-      default:
-        return ChanStatus::timed_out;
-    }
-  }
-}
-
-ChanStatus ChanCore::recv(void* slot, TimePoint deadline, bool block) {
-  for (;;) {
-    WaitQueue::Lock guard = lock();
-    ChanStatus status = try_recv_locked(slot);
-    if (status != ChanStatus::would_block || !block) return status;
-    Handoff h;
-    h.item = slot;
-    Waiter waiter;
-    waiter.data = &h;
-    switch (getters_.wait(guard, deadline, true, &waiter)) {
+    switch (waiters(is_put).wait(guard, deadline, true, &waiter)) {
       case WakeReason::notified:
         if (h.retry) continue;
         return h.status;
@@ -209,10 +190,10 @@ bool ChanCore::join(TimePoint deadline, bool interruptible) {
 ChanCore* chan_create(ItemBuffer* buffer, std::size_t capacity) { return new ChanCore(buffer, capacity); }
 void chan_destroy(ChanCore* core) noexcept { delete core; }
 ChanStatus chan_send(ChanCore* core, void* item, TimePoint deadline, bool block) {
-  return core->send(item, deadline, block);
+  return core->transfer(true, item, deadline, block);
 }
 ChanStatus chan_recv(ChanCore* core, void* slot, TimePoint deadline, bool block) {
-  return core->recv(slot, deadline, block);
+  return core->transfer(false, slot, deadline, block);
 }
 ChanStatus chan_peek(ChanCore* core, void* slot, TimePoint deadline, bool block) {
   return core->peek(slot, deadline, block);

@@ -39,8 +39,8 @@ class ChanCore {
   ChanStatus try_peek_locked(void* slot);
   WaitQueue& waiters(bool putters) { return putters ? putters_ : getters_; }
 
-  ChanStatus send(void* item, TimePoint deadline, bool block);
-  ChanStatus recv(void* slot, TimePoint deadline, bool block);
+  // A put (`item`: T* to move from) or a get (`item`: std::optional<T>* to fill); waits if `block`.
+  ChanStatus transfer(bool is_put, void* item, TimePoint deadline, bool block);
   ChanStatus peek(void* slot, TimePoint deadline, bool block);
   bool close();
 
