@@ -71,7 +71,7 @@ class Channel {
 
   detail::DrainIterator<Channel> begin() { return detail::DrainIterator<Channel>(this); }
   std::default_sentinel_t end() { return {}; }
-  std::optional<T> next() { return recv(); }
+  std::optional<T> next() { return recv(); }  // for DrainIterator
 
  private:
   friend struct detail::SelectAccess;

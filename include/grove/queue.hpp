@@ -96,6 +96,7 @@ class BasicQueue {
   // `for (T& item : queue)` takes items until the queue is closed and drained.
   detail::DrainIterator<BasicQueue> begin() { return detail::DrainIterator<BasicQueue>(this); }
   std::default_sentinel_t end() { return {}; }
+  // get() that returns std::nullopt instead of throwing once the queue is closed and drained.
   std::optional<T> next() {
     std::optional<T> slot;
     detail::chan_recv(core(), &slot, detail::kNoDeadline, true);
