@@ -17,14 +17,17 @@ namespace grove::detail {
 namespace {
 
 // A worker that has not switched for this long while work waits behind it is handed off.
-// A worker blocked in the kernel (an unhooked read, a raw futex) is handed off after this long...
+// A worker blocked in the kernel (an unhooked read, a raw futex: little CPU used) is handed off
+// after this long...
 constexpr auto kHandoffAfter = std::chrono::milliseconds(10);
 // ...one that is runnable (a CPU hog, or merely preempted on a loaded machine) only after this:
 // a spare thread would just compete with it for the same cores.
 constexpr auto kHandoffRunnableAfter = std::chrono::milliseconds(100);
 
-// True when the thread sleeps in the kernel (state S or D), false when running/runnable (R).
-bool thread_blocked_in_kernel(pid_t tid) {
+// CPU time the worker's thread has consumed: a worker stuck in a blocking call uses almost none
+// while the wall clock runs; a CPU hog (or a thread merely preempted) uses most of it.
+// True when the thread sleeps in the kernel (state S or D); a preempted thread is R (runnable).
+bool thread_sleeping_in_kernel(pid_t tid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
   char buf[512];
@@ -36,6 +39,12 @@ bool thread_blocked_in_kernel(pid_t tid) {
   buf[n] = 0;
   const char* paren = std::strrchr(buf, ')');  // the command name may contain spaces
   return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
+}
+
+Clock::duration thread_cpu_time(const Worker* w) {
+  timespec ts{};
+  if (clock_gettime(w->cpu_clock, &ts) != 0) return Clock::duration::zero();
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 // An asymmetric fence: makes every running thread of the process execute a full barrier, so the
@@ -95,6 +104,7 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
   if (s != w->seen_switches || !w->busy.load(std::memory_order_relaxed)) {
     w->seen_switches = s;
     w->seen_since = now;
+    w->seen_cpu = thread_cpu_time(w);
     w->blocking_reported = false;
     return;
   }
@@ -104,7 +114,9 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
     report_blocking(w, s, stuck_for);
   }
   if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) && nidle.load() == 0 &&
-      work_waiting(w, now) && (stuck_for >= kHandoffRunnableAfter || thread_blocked_in_kernel(w->tid))) {
+      work_waiting(w, now) &&
+      (stuck_for >= kHandoffRunnableAfter ||
+       (thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid)))) {
     start_spare(w, s);
   }
 }

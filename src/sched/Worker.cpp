@@ -2,6 +2,8 @@
 #include "sched/Worker.hpp"
 #include "sched/WorkerSwitch.hpp"
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <ctime>
 
@@ -53,6 +55,7 @@ void Worker::bind_thread() {
   home_tp_ = FiberTls::current_thread_pointer();
   install_alt_signal_stack();
   errno_ = &errno;
+  pthread_getcpuclockid(pthread_self(), &cpu_clock);
   tid = sys::gettid();
 }
 

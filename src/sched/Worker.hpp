@@ -79,8 +79,9 @@ class Worker {
   std::atomic<bool> in_poller{false};
 
   void start_thread();
-  void bind_thread();  // per-thread setup: signal stack, errno address, tid
-  pid_t tid = 0;       // the worker thread's kernel id (the monitor reads its state)
+  void bind_thread();     // per-thread setup: signal stack, errno address, CPU clock
+  clockid_t cpu_clock{};  // this worker thread's CPU-time clock (the monitor tells blocked from busy)
+  pid_t tid = 0;          // its kernel id (the monitor reads its scheduling state)
   void adopt_current_thread(FiberControl* main_fiber);
 
   // --- hand-off (Go's handoffp; see Spare.cpp): a spare thread serves a stuck worker's queue.
@@ -102,6 +103,7 @@ class Worker {
   std::uint64_t seen_switches = 0;
   TimePoint seen_since{};
   bool blocking_reported = false;
+  Clock::duration seen_cpu{};
 
  private:
   friend struct SwitchEntry;
