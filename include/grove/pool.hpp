@@ -89,9 +89,13 @@ class Pool : public Group {
   // Runs fn(args...) in the pool and returns its result (rethrows its exception). Called from a
   // fiber of this pool it runs inline, so a full pool cannot deadlock on itself (as gevent).
   template <typename Fn, typename... Args>
-  decltype(auto) apply(Fn&& fn, Args&&... args) {
+  auto apply(Fn&& fn, Args&&... args) -> detail::SpawnResult<Fn, Args...> {
     if (member_running()) return std::invoke(std::forward<Fn>(fn), std::forward<Args>(args)...);
-    return apply_async(std::forward<Fn>(fn), std::forward<Args>(args)...).get();
+    if constexpr (std::is_void_v<detail::SpawnResult<Fn, Args...>>) {
+      apply_async(std::forward<Fn>(fn), std::forward<Args>(args)...).get();
+    } else {
+      return apply_async(std::forward<Fn>(fn), std::forward<Args>(args)...).get();
+    }
   }
   // fn(item) for every item, at most capacity() at a time; results in input order.
   template <typename Fn, std::ranges::input_range Range>

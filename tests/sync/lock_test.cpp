@@ -179,8 +179,8 @@ TEST(Condition, ProducerConsumerWithLock) {
       cv.notify();
     }
   });
+  consumer.join();  // before the thread join: a blocked worker 0 could not run the consumer
   producer.join();
-  consumer.join();
   EXPECT_EQ(consumed, 5050);
 }
 
