@@ -22,6 +22,19 @@ bool LockCore::acquire(TimePoint deadline, bool interruptible) {
     ++depth_;
     return true;
   }
+  // Critical sections are usually short: with other workers able to run the owner, spin a
+  // little before parking (as Go's sync.Mutex). Queued waiters keep FIFO order: release() hands
+  // the lock to them directly, so a spinner only wins a lock that nobody is queued for.
+  if (q.empty()) {
+    lock.unlock();
+    spin_until_free();
+    lock.lock();
+    if (!owner_) {
+      owner_ = self;
+      depth_ = 1;
+      return true;
+    }
+  }
   // release() hands ownership straight to the first waiter, so a wake-up means we own it.
   return block_on(q, lock, deadline, nullptr, interruptible);
 }
@@ -49,6 +62,12 @@ void LockCore::release() {
     if (--depth_ > 0) return;
   }
   hand_off_or_unlock();
+}
+
+void LockCore::spin_until_free() {
+  static const bool multi_worker = runtime().workers.size() > 1;
+  if (!multi_worker) return;
+  for (int i = 0; i < 256 && owner_.load(std::memory_order_relaxed); ++i) cpu_relax();
 }
 
 // With the queue lock held (released on return).

@@ -38,8 +38,9 @@ class LockCore {
 
  private:
   void hand_off_or_unlock();
+  void spin_until_free();
   WaitQueueBox q_;
-  FiberControl* owner_ = nullptr;
+  std::atomic<FiberControl*> owner_{nullptr};  // written under q_'s lock; spinners peek without it
   std::size_t depth_ = 0;
   const bool recursive_;
 };
