@@ -54,6 +54,10 @@ struct Task final : ResultSlot<R> {
 template <typename Fn, typename... Args>
 using SpawnResult = std::invoke_result_t<std::decay_t<Fn>, std::decay_t<Args>...>;
 
+template <typename Before, typename Fn, typename... Args>
+auto spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args)
+    -> Fiber<SpawnResult<Fn, Args...>>;
+
 }  // namespace detail
 
 // How a link callback is chosen at the fiber's death (gevent's link / link_exception / link_value).
@@ -176,9 +180,9 @@ class Fiber : public FiberRef {
   }
 
  private:
-  template <typename Fn, typename... Args>
-  friend auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args)
-      -> Fiber<detail::SpawnResult<Fn, Args...>>;
+  template <typename Before, typename Fn, typename... Args>
+  friend auto detail::spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args)
+      -> Fiber<SpawnResult<Fn, Args...>>;
   explicit Fiber(detail::FiberControl* f) : FiberRef(f) {}
 
   auto* task() const { return static_cast<detail::ResultSlot<R>*>(detail::fiber_task(f_)); }
@@ -204,22 +208,38 @@ decltype(auto) Fiber<R>::get(std::chrono::duration<Rep, Period> timeout) const {
   return get();
 }
 
-// Starts `fn(args...)` in a new fiber. Arguments are copied/moved into the fiber, like std::thread.
-template <typename Fn, typename... Args>
-auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args) -> Fiber<detail::SpawnResult<Fn, Args...>> {
-  using R = detail::SpawnResult<Fn, Args...>;
-  using T = detail::Task<R, std::decay_t<Fn>, std::decay_t<Args>...>;
+namespace detail {
+// spawn, with `before_start(handle)` run after the fiber exists and before it can run (Group uses
+// it to register members first). If it throws, the fiber is destroyed unstarted.
+template <typename Before, typename Fn, typename... Args>
+auto spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args) -> Fiber<SpawnResult<Fn, Args...>> {
+  using R = SpawnResult<Fn, Args...>;
+  using T = Task<R, std::decay_t<Fn>, std::decay_t<Args>...>;
   void* memory = nullptr;
-  detail::FiberControl* f = detail::fiber_create(options, sizeof(T), alignof(T), &memory);
+  FiberControl* f = fiber_create(options, sizeof(T), alignof(T), &memory);
   T* task;
   try {
     task = ::new (memory) T(std::forward<Fn>(fn), std::forward<Args>(args)...);
   } catch (...) {
-    detail::fiber_release(f);
+    fiber_release(f);
     throw;
   }
-  detail::fiber_start(f, task);
-  return Fiber<R>(f);
+  Fiber<R> handle(f);
+  try {
+    std::forward<Before>(before_start)(static_cast<const Fiber<R>&>(handle));
+  } catch (...) {
+    task->~T();
+    throw;  // `handle` releases the unstarted fiber and its stack
+  }
+  fiber_start(f, task);
+  return handle;
+}
+}  // namespace detail
+
+// Starts `fn(args...)` in a new fiber. Arguments are copied/moved into the fiber, like std::thread.
+template <typename Fn, typename... Args>
+auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args) -> Fiber<detail::SpawnResult<Fn, Args...>> {
+  return detail::spawn_with(options, [](const auto&) {}, std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 
 template <typename Fn, typename... Args>

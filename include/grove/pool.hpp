@@ -33,9 +33,10 @@ class Group {
   auto spawn(Fn&& fn, Args&&... args) {
     before_spawn();
     try {
-      auto f = grove::spawn(std::forward<Fn>(fn), std::forward<Args>(args)...);
-      track(f, slotted());
-      return f;
+      // Tracked before it can run, so it is a member from its first instruction.
+      static const SpawnOptions defaults{};
+      return detail::spawn_with(defaults, [this](const FiberRef& f) { track(f, slotted()); }, std::forward<Fn>(fn),
+                                std::forward<Args>(args)...);
     } catch (...) {
       spawn_failed();
       throw;

@@ -69,10 +69,7 @@ std::size_t Semaphore::value() const {
   return count_;
 }
 
-bool Lock::acquire(std::chrono::nanoseconds timeout) { return core_.acquire(deadline_from(timeout)); }
-bool RLock::acquire(std::chrono::nanoseconds timeout) { return core_.acquire(deadline_from(timeout)); }
-
-Condition::Condition() : own_(std::make_unique<RLock>()), lock_(&own_->core_) {}
+Condition::Condition() : own_(std::make_unique<RLock>()), lock_(&static_cast<detail::LockBase<true>&>(*own_).core_) {}
 Condition::~Condition() = default;
 
 bool Condition::wait(OptionalTimeout timeout) { return wait_until(deadline_from(timeout)); }

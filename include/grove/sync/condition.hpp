@@ -12,8 +12,8 @@ namespace grove {
 class Condition {
  public:
   Condition();  // with a lock of its own (an RLock, as Python)
-  explicit Condition(Lock& lock) : lock_(&lock.core_) {}
-  explicit Condition(RLock& lock) : lock_(&lock.core_) {}
+  template <bool Recursive>
+  explicit Condition(detail::LockBase<Recursive>& lock) : lock_(&lock.core_) {}  // a Lock or an RLock
   Condition(const Condition&) = delete;
   Condition& operator=(const Condition&) = delete;
   ~Condition();
