@@ -1,6 +1,7 @@
 #pragma once
 // Fibers: grove::spawn(fn, args...) returns a Fiber<R> handle (gevent's Greenlet).
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -23,6 +24,7 @@ struct SpawnOptions {
 
 template <typename R>
 class Fiber;
+class FiberRef;
 
 namespace detail {
 
@@ -52,22 +54,34 @@ struct Task final : ResultSlot<R> {
 template <typename Fn, typename... Args>
 using SpawnResult = std::invoke_result_t<std::decay_t<Fn>, std::decay_t<Args>...>;
 
+template <typename Before, typename Fn, typename... Args>
+auto spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args)
+    -> Fiber<SpawnResult<Fn, Args...>>;
+
 }  // namespace detail
 
-// A counted handle to a fiber (copyable). Dropping every handle does not stop the fiber.
-template <typename R>
-class Fiber {
+// How a link callback is chosen at the fiber's death (gevent's link / link_exception / link_value).
+enum class LinkKind : std::uint8_t { any, exception, value };
+
+namespace detail {
+// Runs `callback` in a new fiber once `f` is dead (at once if it already is), if `kind` matches.
+void fiber_link(FiberControl* f, std::function<void()> callback, LinkKind kind);
+}  // namespace detail
+
+// A counted, type-erased handle to a fiber of any result type: what joinall/killall/wait and
+// Group work with. Every Fiber<R> is a FiberRef (they convert implicitly).
+class FiberRef {
  public:
-  Fiber() = default;
-  Fiber(const Fiber& o) noexcept : f_(o.f_) {
+  FiberRef() = default;
+  FiberRef(const FiberRef& o) noexcept : f_(o.f_) {
     if (f_) detail::fiber_retain(f_);
   }
-  Fiber(Fiber&& o) noexcept : f_(std::exchange(o.f_, nullptr)) {}
-  Fiber& operator=(Fiber o) noexcept {
+  FiberRef(FiberRef&& o) noexcept : f_(std::exchange(o.f_, nullptr)) {}
+  FiberRef& operator=(FiberRef o) noexcept {
     std::swap(f_, o.f_);
     return *this;
   }
-  ~Fiber() {
+  ~FiberRef() {
     if (f_) detail::fiber_release(f_);
   }
 
@@ -80,26 +94,11 @@ class Fiber {
     return detail::fiber_join(checked(), detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
   }
 
-  // Joins, then returns the result or rethrows the fiber's exception (FiberExit if it was killed).
-  decltype(auto) get() const {
-    join();
-    rethrow_if_failed();
-    if constexpr (!std::is_void_v<R>) return (*task()->value);
-  }
-  template <typename Rep, typename Period>
-  decltype(auto) get(std::chrono::duration<Rep, Period> timeout) const;
-
   bool ready() const { return detail::fiber_done(checked()); }
   // Finished without an exception (a killed fiber counts as successful, as in gevent).
   bool successful() const { return ready() && !detail::fiber_exception(f_); }
   bool killed() const { return detail::fiber_killed(checked()); }
   std::exception_ptr exception() const { return ready() ? detail::fiber_exception(f_) : nullptr; }
-  // The result if the fiber finished successfully with one, else nullptr.
-  template <typename T = R>
-    requires(!std::is_void_v<T>)
-  const T* value() const {
-    return successful() && !killed() && task()->value ? &*task()->value : nullptr;
-  }
 
   // Raises FiberExit in the fiber at its next suspension point (a fiber that has not started
   // never runs). With `block`, waits until it is dead.
@@ -109,29 +108,97 @@ class Fiber {
     detail::fiber_kill(checked(), true, detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
   }
 
+  // Calls `callback()` in a new fiber once this one is dead, even if it already is (gevent's
+  // link). link/link_exception count as observing a failure: it is then not reported on stderr.
+  template <typename F>
+  void link(F&& callback) const { detail::fiber_link(checked(), std::function<void()>(std::forward<F>(callback)), LinkKind::any); }
+
   std::uint64_t id() const { return detail::fiber_id(checked()); }
   std::string name() const { return detail::fiber_name(checked()); }
 
   detail::FiberControl* control() const { return f_; }
-  bool operator==(const Fiber& o) const { return f_ == o.f_; }
+  bool operator==(const FiberRef& o) const { return f_ == o.f_; }
 
- private:
-  template <typename Fn, typename... Args>
-  friend auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args)
-      -> Fiber<detail::SpawnResult<Fn, Args...>>;
-  explicit Fiber(detail::FiberControl* f) : f_(f) {}
-
+ protected:
+  explicit FiberRef(detail::FiberControl* f) : f_(f) {}
   detail::FiberControl* checked() const {
     if (!f_) throw UsageError("grove: operation on an empty Fiber handle");
     return f_;
   }
-  auto* task() const { return static_cast<detail::ResultSlot<R>*>(detail::fiber_task(f_)); }
   void rethrow_if_failed() const {
     if (auto e = detail::fiber_exception(f_)) std::rethrow_exception(e);
     if (detail::fiber_killed(f_)) throw FiberExit{};
   }
 
   detail::FiberControl* f_ = nullptr;
+};
+
+// A counted handle to a fiber (copyable). Dropping every handle does not stop the fiber.
+template <typename R>
+class Fiber : public FiberRef {
+ public:
+  Fiber() = default;
+
+  using FiberRef::join;
+
+  // Joins, then returns the result or rethrows the fiber's exception (FiberExit if it was killed).
+  decltype(auto) get() const {
+    join();
+    rethrow_if_failed();
+    if constexpr (!std::is_void_v<R>) return (*task()->value);
+  }
+  template <typename Rep, typename Period>
+  decltype(auto) get(std::chrono::duration<Rep, Period> timeout) const;
+
+  // The result if the fiber finished successfully with one, else nullptr.
+  template <typename T = R>
+    requires(!std::is_void_v<T>)
+  const T* value() const {
+    return successful() && !killed() && task()->value ? &*task()->value : nullptr;
+  }
+
+  // Link callbacks receive this handle: link(cb) always, link_exception(cb) if the fiber failed,
+  // link_value(cb) if it succeeded (killed counts as success, as in gevent). Each runs in a new
+  // fiber after the death, even when linked after it.
+  template <typename F>
+    requires std::is_invocable_v<F&, const Fiber&>
+  void link(F&& callback) const {
+    add_link(std::forward<F>(callback), LinkKind::any);
+  }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Fiber&> && std::is_invocable_v<F&>)
+  void link(F&& callback) const {
+    FiberRef::link(std::forward<F>(callback));
+  }
+  template <typename F>
+  void link_exception(F&& callback) const {
+    add_link(std::forward<F>(callback), LinkKind::exception);
+  }
+  template <typename F>
+  void link_value(F&& callback) const {
+    add_link(std::forward<F>(callback), LinkKind::value);
+  }
+
+ private:
+  template <typename Before, typename Fn, typename... Args>
+  friend auto detail::spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args)
+      -> Fiber<SpawnResult<Fn, Args...>>;
+  explicit Fiber(detail::FiberControl* f) : FiberRef(f) {}
+
+  auto* task() const { return static_cast<detail::ResultSlot<R>*>(detail::fiber_task(f_)); }
+  template <typename F>
+  void add_link(F&& callback, LinkKind kind) const {
+    detail::fiber_link(
+        checked(),
+        [self = *this, cb = std::forward<F>(callback)]() mutable {
+          if constexpr (std::is_invocable_v<F&, const Fiber&>) {
+            cb(self);
+          } else {
+            cb();
+          }
+        },
+        kind);
+  }
 };
 
 template <typename R>
@@ -141,22 +208,38 @@ decltype(auto) Fiber<R>::get(std::chrono::duration<Rep, Period> timeout) const {
   return get();
 }
 
-// Starts `fn(args...)` in a new fiber. Arguments are copied/moved into the fiber, like std::thread.
-template <typename Fn, typename... Args>
-auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args) -> Fiber<detail::SpawnResult<Fn, Args...>> {
-  using R = detail::SpawnResult<Fn, Args...>;
-  using T = detail::Task<R, std::decay_t<Fn>, std::decay_t<Args>...>;
+namespace detail {
+// spawn, with `before_start(handle)` run after the fiber exists and before it can run (Group uses
+// it to register members first). If it throws, the fiber is destroyed unstarted.
+template <typename Before, typename Fn, typename... Args>
+auto spawn_with(const SpawnOptions& options, Before&& before_start, Fn&& fn, Args&&... args) -> Fiber<SpawnResult<Fn, Args...>> {
+  using R = SpawnResult<Fn, Args...>;
+  using T = Task<R, std::decay_t<Fn>, std::decay_t<Args>...>;
   void* memory = nullptr;
-  detail::FiberControl* f = detail::fiber_create(options, sizeof(T), alignof(T), &memory);
+  FiberControl* f = fiber_create(options, sizeof(T), alignof(T), &memory);
   T* task;
   try {
     task = ::new (memory) T(std::forward<Fn>(fn), std::forward<Args>(args)...);
   } catch (...) {
-    detail::fiber_release(f);
+    fiber_release(f);
     throw;
   }
-  detail::fiber_start(f, task);
-  return Fiber<R>(f);
+  Fiber<R> handle(f);
+  try {
+    std::forward<Before>(before_start)(static_cast<const Fiber<R>&>(handle));
+  } catch (...) {
+    task->~T();
+    throw;  // `handle` releases the unstarted fiber and its stack
+  }
+  fiber_start(f, task);
+  return handle;
+}
+}  // namespace detail
+
+// Starts `fn(args...)` in a new fiber. Arguments are copied/moved into the fiber, like std::thread.
+template <typename Fn, typename... Args>
+auto spawn(const SpawnOptions& options, Fn&& fn, Args&&... args) -> Fiber<detail::SpawnResult<Fn, Args...>> {
+  return detail::spawn_with(options, [](const auto&) {}, std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 
 template <typename Fn, typename... Args>

@@ -18,6 +18,7 @@
 namespace grove::detail {
 
 class Worker;
+struct LinkNode;
 
 enum class FiberKind : std::uint8_t {
   task,       // a spawned fiber with its own stack
@@ -61,6 +62,12 @@ class FiberControl {
   std::mutex interrupt_mu;
   std::exception_ptr interrupt;
   bool interrupt_is_kill = false;
+  // grove::Timeout: the armed Timeouts of this fiber, innermost first (api layer; interrupt_mu).
+  void* timeouts = nullptr;
+  // Plain threads have no timer heap: park_thread() wakes at `thread_alarm` and calls
+  // on_thread_alarm, which expires their Timeouts. Touched only by the owning thread.
+  TimePoint thread_alarm = kNoDeadline;
+  void (*on_thread_alarm)(FiberControl*) = nullptr;
 
   // --- identity and lifecycle
   std::uint64_t id = 0;
@@ -72,7 +79,8 @@ class FiberControl {
   // joiner may then claim the first run and switch straight to it (see Worker::claim_entry).
   std::atomic<bool> run_claimed{true};
   bool killed = false;
-  bool error_observed = false;
+  bool error_observed = false;  // a link that receives failures exists (guarded by joiners' lock)
+  LinkNode* links = nullptr;     // run when the fiber dies (guarded by joiners' lock)
   TaskBase* task = nullptr;
   std::size_t block_size = 0;  // the allocation holding this block and its task (BlockCache)
   std::exception_ptr error;

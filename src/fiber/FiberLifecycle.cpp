@@ -1,11 +1,14 @@
 #include "fiber/FiberLifecycle.hpp"
 
+#include "fiber/FiberLinks.hpp"
+
 #include <cstdio>
 #include <exception>
 #include <typeinfo>
 
 #include "fiber/FiberLocals.hpp"
 #include "grove/errors.hpp"
+#include "grove/timeout.hpp"
 #include "sys/Sys.hpp"
 
 namespace grove::detail {
@@ -16,6 +19,8 @@ std::string describe(const std::exception_ptr& e) {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
     return ex.what();
+  } catch (const Timeout& t) {
+    return t.what();
   } catch (...) {
     return "unknown exception";
   }
@@ -24,7 +29,8 @@ std::string describe(const std::exception_ptr& e) {
 // gevent prints a failed greenlet's traceback; we print the failure unless someone is already
 // waiting to receive it.
 void report_failure(FiberControl* self) {
-  std::string line = "grove: fiber " + self->name + " failed: " + describe(self->error) + "\n";
+  const std::string name = self->name.empty() ? "fiber-" + std::to_string(self->id) : self->name;
+  std::string line = "grove: fiber " + name + " failed: " + describe(self->error) + "\n";
   sys::write(2, line.data(), line.size());
 }
 
@@ -52,10 +58,40 @@ void run_fiber_body(FiberControl* self) {
   self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
   WaitQueue::Lock lock(self->joiners.mutex());
   self->done.store(true, std::memory_order_release);
-  const bool someone_waits = !self->joiners.empty();
+  const bool someone_waits = !self->joiners.empty() || self->error_observed;
+  LinkNode* links = std::exchange(self->links, nullptr);
   self->joiners.notify_all();
   lock.unlock();
   if (self->error && !someone_waits) report_failure(self);
+  fire_links(self, links);
+}
+
+void add_link(FiberControl* f, LinkNode* node) {
+  WaitQueue::Lock lock(f->joiners.mutex());
+  if (!f->done.load(std::memory_order_acquire)) {
+    if (node->observes_failure) f->error_observed = true;
+    node->next = f->links;
+    f->links = node;
+    return;
+  }
+  lock.unlock();
+  node->next = nullptr;
+  fire_links(f, node);
+}
+
+void fire_links(FiberControl* dead, LinkNode* list) noexcept {
+  // Linked last-first; run them in the order they were linked, as gevent does.
+  LinkNode* ordered = nullptr;
+  while (list) {
+    LinkNode* n = std::exchange(list, list->next);
+    n->next = ordered;
+    ordered = n;
+  }
+  while (ordered) {
+    LinkNode* n = std::exchange(ordered, ordered->next);
+    n->fire(dead);
+    delete n;
+  }
 }
 
 void retire_fiber(FiberControl* f, StackCache* cache) {

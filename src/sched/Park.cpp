@@ -36,7 +36,12 @@ WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint d
   auto* word = reinterpret_cast<std::uint32_t*>(&self->thread_wake);
   bool waiting_for_claimer = false;
   while (self->thread_wake.load(std::memory_order_acquire) == 0) {
-    if (waiting_for_claimer || deadline == kNoDeadline) {
+    if (self->thread_alarm <= Clock::now() && self->on_thread_alarm) {
+      self->on_thread_alarm(self);  // may post an interrupt that claims this park
+      continue;
+    }
+    const TimePoint wake_at = std::min(deadline, self->thread_alarm);
+    if (waiting_for_claimer || wake_at == kNoDeadline) {
       sys::futex_wait(word, 0, nullptr);
       continue;
     }
@@ -45,7 +50,7 @@ WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint d
       waiting_for_claimer = true;  // a waker claimed us first; its futex wake is on its way
       continue;
     }
-    timespec ts = relative_timespec(deadline);
+    timespec ts = relative_timespec(wake_at);
     sys::futex_wait(word, 0, &ts);
   }
   self->thread_wake.store(0, std::memory_order_relaxed);

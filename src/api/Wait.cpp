@@ -1,0 +1,106 @@
+// grove::wait / iwait: one park over the wait queues of several waitables.
+#include <algorithm>
+#include <memory>
+
+#include "api/Bootstrap.hpp"
+#include "grove/hub.hpp"
+#include "sched/Park.hpp"
+
+namespace grove {
+
+using namespace detail;
+
+bool WaitableRef::ready() const { return waitable_ ? waitable_->ready() : fiber_done(fiber_.control()); }
+
+detail::WaitQueue& WaitableRef::wait_queue() const {
+  return waitable_ ? waitable_->wait_queue() : fiber_.control()->joiners;
+}
+
+TimePoint detail::deadline_from(const OptionalTimeout& timeout) {
+  if (!timeout) return kNoDeadline;
+  return deadline_after(std::chrono::duration_cast<Clock::duration>(*timeout));
+}
+
+IWait::IWait(std::vector<WaitableRef> objects, OptionalTimeout timeout, std::optional<std::size_t> count)
+    : objects_(std::move(objects)), reported_(objects_.size(), false), deadline_(deadline_from(timeout)) {
+  for (const WaitableRef& o : objects_) {
+    if (!o.waitable() && !o.fiber()) throw std::invalid_argument("grove::wait: an empty Fiber handle is not waitable");
+  }
+  remaining_ = std::min(count.value_or(objects_.size()), objects_.size());
+}
+
+std::optional<std::size_t> IWait::next() {
+  if (remaining_ == 0 || timed_out_) return std::nullopt;
+  auto take = [this](std::size_t i) {
+    reported_[i] = true;
+    --remaining_;
+    return i;
+  };
+  std::vector<std::size_t> pending;
+  std::unique_ptr<Waiter[]> waiters;
+  for (;;) {
+    pending.clear();
+    for (std::size_t i = 0; i < objects_.size(); ++i) {
+      if (reported_[i]) continue;
+      if (objects_[i].ready()) return take(i);
+      pending.push_back(i);
+    }
+    if (pending.empty()) return std::nullopt;
+    if (deadline_ != kNoDeadline && Clock::now() >= deadline_) {
+      timed_out_ = true;
+      return std::nullopt;
+    }
+    // Queue one waiter per object, all carrying the same park token: the first notifier claims
+    // it and wakes us; later ones fail the claim and pass their wake-up on to their next waiter.
+    if (!waiters) waiters = std::make_unique<Waiter[]>(objects_.size());
+    FiberControl* self = current_fiber();
+    const ParkTicket ticket = prepare_park(true);
+    std::size_t queued = 0;
+    bool became_ready = false;
+    for (std::size_t i : pending) {
+      WaitQueue& q = objects_[i].wait_queue();
+      WaitQueue::Lock lock(q.mutex());
+      if (objects_[i].ready()) {
+        became_ready = true;
+        break;
+      }
+      Waiter& w = waiters[queued++];
+      w = Waiter{};
+      w.fiber = ticket.fiber;
+      w.token = ticket.token;
+      q.enqueue(&w);
+    }
+    WakeReason reason = WakeReason::notified;
+    // Cancel our own park if something is ready already; if a notifier beat us to the claim it
+    // will resume us, and we must park to take that resume.
+    if (!became_ready || !claim(self, ticket.token, WakeReason::notified)) reason = park(ticket, deadline_, true);
+    for (std::size_t k = 0; k < queued; ++k) {
+      WaitQueue& q = objects_[pending[k]].wait_queue();
+      WaitQueue::Lock lock(q.mutex());
+      q.remove(&waiters[k]);
+    }
+    if (reason == WakeReason::interrupted) throw_interrupt(self);
+  }
+}
+
+std::vector<std::size_t> wait(std::vector<WaitableRef> objects, OptionalTimeout timeout, std::optional<std::size_t> count) {
+  IWait it(std::move(objects), timeout, count);
+  std::vector<std::size_t> ready;
+  while (auto i = it.next()) ready.push_back(*i);
+  return ready;
+}
+
+bool killall(std::vector<FiberRef> fibers, OptionalTimeout timeout, bool block) {
+  const TimePoint deadline = deadline_from(timeout);
+  for (const FiberRef& f : fibers) {
+    if (!f) throw std::invalid_argument("grove::killall: empty Fiber handle");
+    fiber_kill(f.control(), false, kNoDeadline);
+  }
+  if (!block) return std::ranges::all_of(fibers, [](const FiberRef& f) { return f.ready(); });
+  IWait it(std::vector<WaitableRef>(fibers.begin(), fibers.end()), deadline == kNoDeadline ? OptionalTimeout{} : OptionalTimeout{std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(deadline - Clock::now(), Clock::duration::zero()))});
+  while (it.next()) {
+  }
+  return !it.timed_out();
+}
+
+}  // namespace grove
