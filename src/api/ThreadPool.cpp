@@ -10,7 +10,7 @@ ThreadPool::ThreadPool(std::size_t threads, std::size_t max_queued) : tasks_(max
   if (threads == 0) throw std::invalid_argument("grove: ThreadPool needs at least one thread (got 0)");
   threads_.reserve(threads);
   try {
-    for (std::size_t i = 0; i < threads; ++i) threads_.push_back(detail::spawn_runtime_thread([this] { run_tasks(); }));
+    for (std::size_t i = 0; i < threads; ++i) threads_.push_back(detail::spawn_runtime_thread("grove-pool", [this] { run_tasks(); }));
   } catch (...) {
     shutdown();
     throw;

@@ -1,6 +1,8 @@
 #include "sys/Fence.hpp"
 #include "sched/Runtime.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -12,7 +14,12 @@ namespace grove::detail {
 
 std::atomic<Runtime*> Runtime::instance_{nullptr};
 
-std::thread spawn_runtime_thread(std::function<void()> body) { return std::thread(std::move(body)); }
+std::thread spawn_runtime_thread(std::string name, std::function<void()> body) {
+  return std::thread([name = std::move(name), body = std::move(body)] {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    body();
+  });
+}
 
 Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
   workers.reserve(cfg.workers);
@@ -39,7 +46,7 @@ Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> event
   }
   instance_.store(rt, std::memory_order_release);
   for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
+  rt->monitor_ = spawn_runtime_thread("grove-monitor", [rt] { rt->monitor_loop(); });
   rt->monitor_.detach();
   return *rt;
 }

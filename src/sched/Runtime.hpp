@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -88,7 +89,8 @@ class Runtime {
   std::thread monitor_;
 };
 
-// Creates an OS thread for the runtime's own use (workers, monitor).
-std::thread spawn_runtime_thread(std::function<void()> body);
+// Creates an OS thread for the runtime's own use (workers, monitor, spares, thread pools), named
+// `name` (at most 15 characters: shown by top -H, ps -T and /proc/self/task/*/comm).
+std::thread spawn_runtime_thread(std::string name, std::function<void()> body);
 
 }  // namespace grove::detail

@@ -71,7 +71,7 @@ __attribute__((noinline)) void* Worker::slot_in(const FiberTls* tls) noexcept {
 }
 
 void Worker::start_thread() {
-  spawn_runtime_thread([this] {
+  spawn_runtime_thread(is_spare ? "grove-spare" : "grove-worker-" + std::to_string(index), [this] {
     set_current(this);
     bind_thread();
     running.store(&sched_, std::memory_order_relaxed);

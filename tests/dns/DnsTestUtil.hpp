@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <netdb.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,22 @@ inline int count_dir(const char* path) {
   return n;
 }
 inline int thread_count() { return count_dir("/proc/self/task"); }
+// Threads other than grove's spare threads (the monitor may hand a worker stuck on a loaded
+// machine to a spare; that is scheduling, not DNS).
+inline int non_spare_thread_count() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
+      std::string name;
+      std::getline(comm, name);
+      n += name != "grove-spare";
+    }
+    closedir(d);
+  }
+  return n;
+}
 inline int fd_count() { return count_dir("/proc/self/fd") - 1; }  // minus opendir's own
 
 }  // namespace grove::test
