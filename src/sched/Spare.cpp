@@ -85,7 +85,7 @@ FiberControl* Worker::find_spare_work(Worker* stuck) {
       if (FiberControl* mine = accept_stolen(f)) return mine;
     }
   }
-  return rt.global.pop();
+  return take_global();
 }
 
 void Worker::flush_to_global() {

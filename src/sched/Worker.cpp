@@ -216,13 +216,13 @@ FiberControl* Worker::find_runnable() {
   for (;;) {
     housekeeping(false);
     if (++tick_ % kFairnessTicks == 0) {
-      if (FiberControl* f = rt.global.pop()) return f;
+      if (FiberControl* f = take_global()) return f;
       // Two fibers handing off through runnext must not starve the rest of the queue.
       if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(rn);
     }
     drain_inbox();
     if (FiberControl* f = take_local()) return f;
-    if (FiberControl* f = rt.global.pop()) {
+    if (FiberControl* f = take_global()) {
       // Take a fair share of the rest so the global lock is not hit per fiber.
       std::size_t share = rt.global.size() / rt.workers.size();
       for (std::size_t i = 0; i < share && i < RunQueue::kCapacity / 2; ++i) {
@@ -245,6 +245,15 @@ FiberControl* Worker::find_runnable() {
     }
     sleep_until_work();
   }
+}
+
+// The global queue can hold pinned fibers (a full run queue spills half of itself there):
+// those go home instead of running here.
+FiberControl* Worker::take_global() {
+  while (FiberControl* f = rt.global.pop()) {
+    if (FiberControl* mine = accept_stolen(f)) return mine;
+  }
+  return nullptr;
 }
 
 FiberControl* Worker::steal_work() {

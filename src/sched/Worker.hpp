@@ -118,6 +118,7 @@ class Worker {
   FiberControl* find_runnable();
   inline FiberControl* take_local();
   FiberControl* steal_work();
+  FiberControl* take_global();
   inline void push_tail(FiberControl* f);
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
