@@ -64,7 +64,7 @@ int usleep(useconds_t usec) {
 
 int sched_yield() {
   if (!active()) return real::sched_yield();
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   grove::yield();
   return 0;
 }

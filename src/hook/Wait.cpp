@@ -1,5 +1,6 @@
 #include "hook/Wait.hpp"
 
+#include <atomic>
 #include <cerrno>
 
 #include "api/Bootstrap.hpp"
@@ -50,22 +51,17 @@ int ms_until(TimePoint deadline) {
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 
-StayOnThisWorker::StayOnThisWorker() {
-  detail::Worker* w = detail::Worker::current();
-  fiber_ = w->running;
-  home_ = fiber_->home;
-  pinned_ = fiber_->pinned;
-  fiber_->home = w;
-  fiber_->pinned = true;
-}
-
-StayOnThisWorker::~StayOnThisWorker() {
-  fiber_->pinned = pinned_;
-  fiber_->home = home_;
+void stay_on_this_worker() {
+  detail::FiberControl* self = detail::Worker::current()->running;
+  if (self->pinned) return;
+  // home first: a waker that sees `pinned` must see where to send the fiber.
+  self->home = detail::Worker::current();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  self->pinned = true;
 }
 
 int wait_fiber(int fd, IoDirection dir, TimePoint deadline) {
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   switch (detail::Poller::instance().wait(fd, dir, deadline)) {
     case detail::WaitOutcome::ready:
       return 0;
@@ -113,7 +109,7 @@ bool ready_now(int fd, IoDirection dir) {
 }
 
 void sleep_fiber(TimePoint deadline) {
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   grove::sleep_until(deadline);
 }
 

@@ -84,7 +84,8 @@ sel.register(ls, selectors.EVENT_READ)
 port = ls.getsockname()[1]
 def client(i):
     s = socket.create_connection(('127.0.0.1', port)); s.sendall(b'ping%d' % i)
-    print('client', i, s.recv(64).decode()); s.close()
+    results.append('client %d %s' % (i, s.recv(64).decode())); s.close()
+results = []
 threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
 for t in threads: t.start()
 conns = {}; done = 0
@@ -96,6 +97,7 @@ while done < 3:
             d = key.fileobj.recv(64)
             key.fileobj.sendall(d.upper()); sel.unregister(key.fileobj); key.fileobj.close(); done += 1
 for t in threads: t.join()
+print('\n'.join(sorted(results)))
 a, b = socket.socketpair(); b.settimeout(0.05)
 try: b.recv(1)
 except socket.timeout: print('timeout ok')
