@@ -16,8 +16,9 @@ struct IoMode {
   bool fiber = false;
 };
 
-// `op(dontwait)` makes the real call; with dontwait it must not block (MSG_DONTWAIT), which only
-// calls on sockets can promise (`socket_op`). `user_dontwait`: the caller asked for one try.
+// `op(dontwait, fiber)` makes the real call; with dontwait it must not block (MSG_DONTWAIT), which
+// only calls on sockets can promise (`socket_op`); `fiber`: the caller is a fiber (no pthread
+// cancellation to honour). `user_dontwait`: the caller asked for one try.
 template <typename Op>
 auto io_call(int fd, IoDirection dir, bool user_dontwait, bool socket_op, Op op, IoMode* mode = nullptr) {
   const bool fiber = active();
@@ -28,9 +29,9 @@ auto io_call(int fd, IoDirection dir, bool user_dontwait, bool socket_op, Op op,
   } else {
     // Plain threads: only grove's own non-blocking sockets need help.
     s = e ? e->user_flags.load(std::memory_order_acquire) : 0;
-    if (!(s & kManaged)) return op(false);
+    if (!(s & kManaged)) return op(false, false);
   }
-  if (!blocking_for_user(s) || user_dontwait) return op(false);
+  if (!blocking_for_user(s) || user_dontwait) return op(false, fiber);
   if (mode) *mode = IoMode{true, fiber};
   const bool managed = s & kManaged;
   const bool dontwait = !managed && (s & kSocket) && socket_op;
@@ -38,17 +39,17 @@ auto io_call(int fd, IoDirection dir, bool user_dontwait, bool socket_op, Op op,
   TimePoint deadline = kNoDeadline;
   for (;;) {
     if (managed || dontwait) {
-      auto r = op(dontwait);
+      auto r = op(dontwait, fiber);
       if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return r;
     } else if (ready_now(fd, dir)) {
-      return op(false);  // an inherited/shared descriptor: the kernel flag stays as it is
+      return op(false, fiber);  // an inherited/shared descriptor: the kernel flag stays as it is
     }
     if (!have_deadline) {
       const auto& slot = dir == IoDirection::read ? e->recv_timeout_ns : e->send_timeout_ns;
       deadline = deadline_in(slot.load(std::memory_order_relaxed));
       have_deadline = true;
     }
-    if (wait_fd(fiber, fd, dir, deadline) != 0) return static_cast<decltype(op(false))>(-1);
+    if (wait_fd(fiber, fd, dir, deadline) != 0) return static_cast<decltype(op(false, false))>(-1);
   }
 }
 

@@ -39,7 +39,7 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
 
 int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   const bool managed = active();
-  const int conn = io_call(fd, IoDirection::read, false, false, [&](bool) {
+  const int conn = io_call(fd, IoDirection::read, false, false, [&](bool, bool) {
     return real::accept4(fd, addr, len, managed ? (flags | SOCK_NONBLOCK) : flags);
   });
   if (conn >= 0) fd_created(conn, new_socket_state(flags, managed));
