@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
 
   const std::string lib = preload_path();
   if (access(lib.c_str(), R_OK) != 0) usage_error("cannot read the shim library " + lib + ": " + std::strerror(errno));
+  // Libraries already preloaded stay first (a sanitizer runtime must be the first object).
   std::string preload = lib;
-  if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+  if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload = std::string(old) + ":" + lib;
   setenv("LD_PRELOAD", preload.c_str(), 1);
 
   execvp(argv[i], argv + i);

@@ -1,6 +1,7 @@
 // Unmodified programs under the shim: same output, same files, same exit status as without it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -10,9 +11,20 @@ using grove::test::run_command;
 
 namespace {
 
+// Sanitizer builds set GROVE_TEST_PRELOAD to their runtime, which must be preloaded first;
+// leak checking is left to the in-process tests (curl, python3 are not ours).
+std::string sanitizer_env() {
+  const char* p = std::getenv("GROVE_TEST_PRELOAD");
+  return p && *p ? std::string("ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=") + p + " " : std::string();
+}
+std::string preload_list() {
+  const char* p = std::getenv("GROVE_TEST_PRELOAD");
+  return (p && *p ? std::string(p) + ":" : std::string()) + GROVE_LIB_DIR + "/libgrove_preload.so";
+}
+
 const std::string kBin = GROVE_BIN_DIR;
-const std::string kRun = kBin + "/grove-run";
-const std::string kPreload = std::string("LD_PRELOAD=") + GROVE_LIB_DIR + "/libgrove_preload.so ";
+const std::string kRun = sanitizer_env() + kBin + "/grove-run";
+const std::string kPreload = "ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=" + preload_list() + " ";
 
 bool have(const std::string& program) { return run_command("command -v " + program).status == 0; }
 
