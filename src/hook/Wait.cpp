@@ -15,7 +15,7 @@ namespace grove::hook {
 
 bool active() noexcept {
   detail::Worker* w = detail::Worker::current();
-  return w && w->running->kind != detail::FiberKind::scheduler;
+  return w && w->running_fiber()->kind != detail::FiberKind::scheduler;
 }
 
 TimePoint deadline_in(std::int64_t ns) {
@@ -52,7 +52,7 @@ int ms_until(TimePoint deadline) {
 }
 
 void stay_on_this_worker() {
-  detail::FiberControl* self = detail::Worker::current()->running;
+  detail::FiberControl* self = detail::Worker::current()->running_fiber();
   if (self->pinned) return;
   // home first: a waker that sees `pinned` must see where to send the fiber.
   self->home = detail::Worker::current();
