@@ -65,7 +65,7 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
   }
   instance_.store(rt, std::memory_order_release);
   for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
+  rt->monitor_ = spawn_runtime_thread("grove-monitor", [rt] { rt->monitor_loop(); });
   rt->monitor_.detach();
   return *rt;
 }
