@@ -91,11 +91,7 @@ void fd_copied(int from, int to) {
 
 void fd_closed(int fd) {
   if (detail::Runtime::get()) detail::Poller::instance().forget(fd);
-  if (FdEntry* e = FdTable::instance().find(fd)) {
-    e->user_flags.store(0, std::memory_order_release);
-    e->recv_timeout_ns.store(0, std::memory_order_relaxed);
-    e->send_timeout_ns.store(0, std::memory_order_relaxed);
-  }
+  if (FdEntry* e = FdTable::instance().find(fd)) e->reset_user_state();
 }
 
 }  // namespace grove::hook
