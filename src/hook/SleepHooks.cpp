@@ -64,6 +64,7 @@ int usleep(useconds_t usec) {
 
 int sched_yield() {
   if (!active()) return real::sched_yield();
+  StayOnThisWorker stay;
   grove::yield();
   return 0;
 }

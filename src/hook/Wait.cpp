@@ -50,7 +50,22 @@ int ms_until(TimePoint deadline) {
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 
+StayOnThisWorker::StayOnThisWorker() {
+  detail::Worker* w = detail::Worker::current();
+  fiber_ = w->running;
+  home_ = fiber_->home;
+  pinned_ = fiber_->pinned;
+  fiber_->home = w;
+  fiber_->pinned = true;
+}
+
+StayOnThisWorker::~StayOnThisWorker() {
+  fiber_->pinned = pinned_;
+  fiber_->home = home_;
+}
+
 int wait_fiber(int fd, IoDirection dir, TimePoint deadline) {
+  StayOnThisWorker stay;
   switch (detail::Poller::instance().wait(fd, dir, deadline)) {
     case detail::WaitOutcome::ready:
       return 0;
@@ -97,6 +112,9 @@ bool ready_now(int fd, IoDirection dir) {
   return ready;
 }
 
-void sleep_fiber(TimePoint deadline) { grove::sleep_until(deadline); }
+void sleep_fiber(TimePoint deadline) {
+  StayOnThisWorker stay;
+  grove::sleep_until(deadline);
+}
 
 }  // namespace grove::hook

@@ -9,6 +9,11 @@
 #include "grove/detail/fiber_core.hpp"
 #include "io/FdTable.hpp"
 
+namespace grove::detail {
+class FiberControl;
+class Worker;
+}  // namespace grove::detail
+
 namespace grove::hook {
 
 using detail::Clock;
@@ -22,6 +27,22 @@ TimePoint deadline_in(std::int64_t ns);
 TimePoint deadline_ms(int ms);
 // From a timespec (nullptr: none); false if it is invalid (EINVAL).
 bool deadline_ts(const timespec* ts, TimePoint& out);
+
+// While alive, the running fiber resumes only on the worker it is on. A C caller's compiler may
+// keep TLS addresses (errno's: __errno_location is declared const) across the hooked call, so a
+// fiber that parked in a hook must come back on the same thread.
+class StayOnThisWorker {
+ public:
+  StayOnThisWorker();
+  ~StayOnThisWorker();
+  StayOnThisWorker(const StayOnThisWorker&) = delete;
+  StayOnThisWorker& operator=(const StayOnThisWorker&) = delete;
+
+ private:
+  detail::FiberControl* fiber_;
+  detail::Worker* home_;
+  bool pinned_;
+};
 
 int wait_fiber(int fd, IoDirection dir, TimePoint deadline);
 int wait_thread(int fd, IoDirection dir, TimePoint deadline);
