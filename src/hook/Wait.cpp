@@ -14,7 +14,7 @@ namespace grove::hook {
 
 bool active() noexcept {
   detail::Worker* w = detail::Worker::current();
-  return w && w->running->kind != detail::FiberKind::scheduler;
+  return w && w->running_fiber()->kind != detail::FiberKind::scheduler;
 }
 
 TimePoint deadline_in(std::int64_t ns) {
@@ -52,7 +52,7 @@ int ms_until(TimePoint deadline) {
 
 StayOnThisWorker::StayOnThisWorker() {
   detail::Worker* w = detail::Worker::current();
-  fiber_ = w->running;
+  fiber_ = w->running_fiber();
   home_ = fiber_->home;
   pinned_ = fiber_->pinned;
   fiber_->home = w;

@@ -49,8 +49,9 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
   auto* rt = new Runtime(old->config, std::move(events));
   Worker* w = Worker::current();
   unsigned first_thread = 0;
-  if (w && w->running && w->running->kind != FiberKind::scheduler) {
-    rt->workers[0]->adopt_current_thread(w->running);
+  FiberControl* forking = w ? w->running_fiber() : nullptr;
+  if (forking && forking->kind != FiberKind::scheduler) {
+    rt->workers[0]->adopt_current_thread(forking);
     first_thread = 1;
   } else {
     Worker::set_current(nullptr);  // a plain thread stays one
