@@ -9,7 +9,7 @@
 
 #include "dns/Channel.hpp"
 #include "dns/HostsFile.hpp"
-#include "dns/Libc.hpp"
+#include "hook/Real.hpp"
 #include "dns/Lookup.hpp"
 #include "dns/Shape.hpp"
 
@@ -19,17 +19,8 @@ namespace {
 // glibc's hints when the caller passes none.
 constexpr addrinfo kDefaultHints = {AI_V4MAPPED | AI_ADDRCONFIG, AF_UNSPEC, 0, 0, 0, nullptr, nullptr, nullptr};
 
-struct AddrQuery {
-  bool done = false;
-  int status = ARES_SUCCESS;
-  ares_addrinfo* result = nullptr;
-  ~AddrQuery() {
-    if (result) ares_freeaddrinfo(result);
-  }
-};
-
 void on_addrinfo(void* arg, int status, int, ares_addrinfo* res) {
-  auto* q = static_cast<AddrQuery*>(arg);
+  auto* q = static_cast<AresAnswer*>(arg);
   if (q->result) ares_freeaddrinfo(q->result);
   q->status = status;
   q->result = res;
@@ -39,7 +30,7 @@ void on_addrinfo(void* arg, int status, int, ares_addrinfo* res) {
 struct OwnedList {
   addrinfo* p = nullptr;
   ~OwnedList() {
-    if (p) libc::freeaddrinfo(p);
+    if (p) grove::hook::real::freeaddrinfo(p);
   }
 };
 
@@ -58,18 +49,6 @@ void configured_families(bool& v4, bool& v6) {
     }
   }
   freeifaddrs(list);
-}
-
-// The end of the CNAME chain (the name glibc reports as canonical), else the name answered.
-std::string canonical_name(const ares_addrinfo* ai, const char* host) {
-  for (const ares_addrinfo_cname* c = ai->cnames; c; c = c->next) {
-    bool is_alias = false;
-    for (const ares_addrinfo_cname* d = ai->cnames; d; d = d->next) {
-      if (d->alias && c->name && strcasecmp(d->alias, c->name) == 0) is_alias = true;
-    }
-    if (!is_alias && c->name) return c->name;
-  }
-  return ai->name ? ai->name : host;
 }
 
 Address to_address(const sockaddr* sa) {
@@ -92,6 +71,35 @@ Address map_v4(const Address& v4) {
 }
 
 }  // namespace
+
+AresAnswer::~AresAnswer() {
+  if (result) ares_freeaddrinfo(result);
+}
+
+std::string canonical_name(const ares_addrinfo* ai, const char* host) {
+  for (const ares_addrinfo_cname* c = ai->cnames; c; c = c->next) {
+    bool is_alias = false;
+    for (const ares_addrinfo_cname* d = ai->cnames; d; d = d->next) {
+      if (d->alias && c->name && strcasecmp(d->alias, c->name) == 0) is_alias = true;
+    }
+    if (!is_alias && c->name) return c->name;
+  }
+  return ai->name ? ai->name : host;
+}
+
+int query_addresses(const char* host, int family, AresAnswer& answer, grove::detail::TimePoint deadline) {
+  Channel channel;  // after `answer`, whose callback may run in ~Channel
+  if (int rc = channel.open(); rc != ARES_SUCCESS) return rc;
+  ares_addrinfo_hints ah{};
+  ah.ai_family = family;
+  ah.ai_flags = ARES_AI_CANONNAME;
+  ares_getaddrinfo(channel.get(), host, nullptr, &ah, on_addrinfo, &answer);
+  if (!channel.run_until(answer.done, deadline)) {
+    channel.cancel();
+    return ARES_ETIMEOUT;
+  }
+  return answer.status;
+}
 
 int eai_from_ares(int status) {
   switch (status) {
@@ -116,10 +124,10 @@ int lookup_addrinfo(const char* host, const char* service, const addrinfo* hints
   *res = nullptr;
   const addrinfo& h = hints ? *hints : kDefaultHints;
   // No host, or numeric only: glibc answers without any lookup.
-  if (!host || (h.ai_flags & AI_NUMERICHOST)) return libc::getaddrinfo(host, service, hints, res);
+  if (!host || (h.ai_flags & AI_NUMERICHOST)) return grove::hook::real::getaddrinfo(host, service, hints, res);
   addrinfo numeric = h;
   numeric.ai_flags |= AI_NUMERICHOST;
-  int rc = libc::getaddrinfo(host, service, &numeric, res);
+  int rc = grove::hook::real::getaddrinfo(host, service, &numeric, res);
   if (rc == 0) {
     for (addrinfo* p = *res; p; p = p->ai_next) p->ai_flags = h.ai_flags;
     return 0;
@@ -128,7 +136,7 @@ int lookup_addrinfo(const char* host, const char* service, const addrinfo* hints
   if (*host == '\0') return EAI_NONAME;
 
   const bool v4mapped = h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED);
-  if (hosts_has_name(host, h.ai_family, v4mapped)) return libc::getaddrinfo(host, service, hints, res);
+  if (hosts_has_name(host, h.ai_family, v4mapped)) return grove::hook::real::getaddrinfo(host, service, hints, res);
 
   int family = h.ai_family;
   if (h.ai_flags & AI_ADDRCONFIG) {
@@ -145,18 +153,10 @@ int lookup_addrinfo(const char* host, const char* service, const addrinfo* hints
   if (family != AF_INET6 && (rc = shape_template(AF_INET, service, h, &tmpl4.p)) != 0) return rc;
   if (family != AF_INET && (rc = shape_template(AF_INET6, service, h, &tmpl6.p)) != 0) return rc;
 
-  AddrQuery query;  // declared before the channel: its callbacks may run in ~Channel
-  Channel channel;
-  if ((rc = channel.open()) != ARES_SUCCESS) return eai_from_ares(rc);
-  ares_addrinfo_hints ah{};
-  ah.ai_family = v4mapped ? AF_UNSPEC : family;
-  ah.ai_flags = ARES_AI_CANONNAME;
-  ares_getaddrinfo(channel.get(), host, nullptr, &ah, on_addrinfo, &query);
-  if (!channel.run_until(query.done, deadline)) {
-    channel.cancel();
-    return EAI_AGAIN;
+  AresAnswer query;
+  if ((rc = query_addresses(host, v4mapped ? AF_UNSPEC : family, query, deadline)) != ARES_SUCCESS) {
+    return eai_from_ares(rc);
   }
-  if (query.status != ARES_SUCCESS) return eai_from_ares(query.status);
 
   std::vector<Address> addrs, mapped;
   for (const ares_addrinfo_node* n = query.result ? query.result->nodes : nullptr; n; n = n->ai_next) {

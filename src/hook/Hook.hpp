@@ -16,6 +16,7 @@
 // The runtime's own code never calls a hookable libc function: it uses src/sys/Sys.hpp (raw
 // syscalls) or grove::hook::real::X.
 // Variadic libc functions (fcntl, ioctl) take their one optional argument as a pointer-sized value.
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,5 +96,20 @@ int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options);
 int system(const char* command);
 FILE* popen(const char* command, const char* mode);
 int pclose(FILE* stream);
+
+// --- name resolution (DnsHooks.cpp): c-ares inside fibers, glibc elsewhere
+int getaddrinfo(const char* host, const char* service, const addrinfo* hints, addrinfo** res);
+void freeaddrinfo(addrinfo* list);
+const char* gai_strerror(int code);
+int getnameinfo(const sockaddr* addr, socklen_t addrlen, char* host, socklen_t hostlen, char* serv, socklen_t servlen,
+                int flags);
+hostent* gethostbyname(const char* name);
+hostent* gethostbyname2(const char* name, int af);
+int gethostbyname_r(const char* name, hostent* ret, char* buf, size_t buflen, hostent** result, int* h_errnop);
+int gethostbyname2_r(const char* name, int af, hostent* ret, char* buf, size_t buflen, hostent** result,
+                     int* h_errnop);
+hostent* gethostbyaddr(const void* addr, socklen_t len, int type);
+int gethostbyaddr_r(const void* addr, socklen_t len, int type, hostent* ret, char* buf, size_t buflen,
+                    hostent** result, int* h_errnop);
 
 }  // namespace grove::hook

@@ -8,6 +8,7 @@
 // The stand-in is `GROVE_SYSCALL(SYS_x, args...)` where the raw call has libc's contract, else
 // `GROVE_RESOLVE_FIRST`.
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,7 +84,27 @@
     GROVE_SYSCALL(SYS_waitid, t, i, s, o, nullptr))                                                             \
   X(int, system, (const char* c), (c), GROVE_RESOLVE_FIRST)                                                     \
   X(FILE*, popen, (const char* c, const char* m), (c, m), GROVE_RESOLVE_FIRST)                                  \
-  X(int, pclose, (FILE * f), (f), GROVE_RESOLVE_FIRST)
+  X(int, pclose, (FILE * f), (f), GROVE_RESOLVE_FIRST)                                                          \
+  GROVE_REAL_RESOLVER_FUNCTIONS(X)
+
+// The resolver (src/dns answers local names through these, so an interposed getaddrinfo never
+// recurses into grove).
+#define GROVE_REAL_RESOLVER_FUNCTIONS(X)                                                                         \
+  X(int, getaddrinfo, (const char* h, const char* s, const addrinfo* hi, addrinfo** r), (h, s, hi, r),          \
+    GROVE_RESOLVE_FIRST)                                                                                        \
+  X(void, freeaddrinfo, (addrinfo * a), (a), GROVE_RESOLVE_FIRST)                                               \
+  X(const char*, gai_strerror, (int c), (c), GROVE_RESOLVE_FIRST)                                               \
+  X(int, getnameinfo, (const sockaddr* sa, socklen_t sl, char* h, socklen_t hl, char* s, socklen_t svl, int f), \
+    (sa, sl, h, hl, s, svl, f), GROVE_RESOLVE_FIRST)                                                            \
+  X(hostent*, gethostbyname, (const char* n), (n), GROVE_RESOLVE_FIRST)                                         \
+  X(hostent*, gethostbyname2, (const char* n, int af), (n, af), GROVE_RESOLVE_FIRST)                            \
+  X(int, gethostbyname_r, (const char* n, hostent* h, char* b, size_t l, hostent** r, int* e),                  \
+    (n, h, b, l, r, e), GROVE_RESOLVE_FIRST)                                                                    \
+  X(int, gethostbyname2_r, (const char* n, int af, hostent* h, char* b, size_t l, hostent** r, int* e),         \
+    (n, af, h, b, l, r, e), GROVE_RESOLVE_FIRST)                                                                \
+  X(hostent*, gethostbyaddr, (const void* a, socklen_t l, int t), (a, l, t), GROVE_RESOLVE_FIRST)               \
+  X(int, gethostbyaddr_r, (const void* a, socklen_t al, int t, hostent* h, char* b, size_t l, hostent** r,      \
+                           int* e), (a, al, t, h, b, l, r, e), GROVE_RESOLVE_FIRST)
 
 namespace grove::hook::real {
 
