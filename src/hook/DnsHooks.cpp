@@ -44,7 +44,7 @@ hostent* with_fiber_storage(Lookup lookup) {
 
 int getaddrinfo(const char* host, const char* service, const addrinfo* hints, addrinfo** res) {
   if (!active()) return real::getaddrinfo(host, service, hints, res);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return dns::detail::lookup_addrinfo(host, service, hints, res, kNoDeadline);
 }
 
@@ -58,33 +58,33 @@ const char* gai_strerror(int code) { return real::gai_strerror(code); }
 int getnameinfo(const sockaddr* addr, socklen_t addrlen, char* host, socklen_t hostlen, char* serv, socklen_t servlen,
                 int flags) {
   if (!active()) return real::getnameinfo(addr, addrlen, host, hostlen, serv, servlen, flags);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return dns::detail::lookup_nameinfo(addr, addrlen, host, hostlen, serv, servlen, flags, kNoDeadline);
 }
 
 int gethostbyname2_r(const char* name, int af, hostent* ret, char* buf, size_t buflen, hostent** result,
                      int* h_errnop) {
   if (!active()) return real::gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return dns::detail::lookup_hostent(name, af, ret, buf, buflen, result, h_errnop, kNoDeadline);
 }
 
 int gethostbyname_r(const char* name, hostent* ret, char* buf, size_t buflen, hostent** result, int* h_errnop) {
   if (!active()) return real::gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return dns::detail::lookup_hostent(name, AF_INET, ret, buf, buflen, result, h_errnop, kNoDeadline);
 }
 
 int gethostbyaddr_r(const void* addr, socklen_t len, int type, hostent* ret, char* buf, size_t buflen,
                     hostent** result, int* h_errnop) {
   if (!active()) return real::gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return dns::detail::lookup_hostent_by_address(addr, len, type, ret, buf, buflen, result, h_errnop, kNoDeadline);
 }
 
 hostent* gethostbyname(const char* name) {
   if (!active()) return real::gethostbyname(name);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return with_fiber_storage([name](hostent* ret, char* buf, size_t len, hostent** result, int* herr) {
     return dns::detail::lookup_hostent(name, AF_INET, ret, buf, len, result, herr, kNoDeadline);
   });
@@ -92,7 +92,7 @@ hostent* gethostbyname(const char* name) {
 
 hostent* gethostbyname2(const char* name, int af) {
   if (!active()) return real::gethostbyname2(name, af);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return with_fiber_storage([name, af](hostent* ret, char* buf, size_t len, hostent** result, int* herr) {
     return dns::detail::lookup_hostent(name, af, ret, buf, len, result, herr, kNoDeadline);
   });
@@ -100,7 +100,7 @@ hostent* gethostbyname2(const char* name, int af) {
 
 hostent* gethostbyaddr(const void* addr, socklen_t len, int type) {
   if (!active()) return real::gethostbyaddr(addr, len, type);
-  StayOnThisWorker stay;
+  stay_on_this_worker();
   return with_fiber_storage([addr, len, type](hostent* ret, char* buf, size_t n, hostent** result, int* herr) {
     return dns::detail::lookup_hostent_by_address(addr, len, type, ret, buf, n, result, herr, kNoDeadline);
   });
