@@ -44,11 +44,7 @@ Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> event
     rt->workers[0]->adopt_current_thread(main_fiber);
     first_thread = 1;
   }
-  instance_.store(rt, std::memory_order_release);
-  for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread("grove-monitor", [rt] { rt->monitor_loop(); });
-  rt->monitor_.detach();
-  return *rt;
+  return rt->launch(first_thread);
 }
 
 Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
@@ -63,30 +59,16 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
   } else {
     Worker::set_current(nullptr);  // a plain thread stays one
   }
-  instance_.store(rt, std::memory_order_release);
-  for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread("grove-monitor", [rt] { rt->monitor_loop(); });
-  rt->monitor_.detach();
-  return *rt;
+  return rt->launch(first_thread);
 }
 
-Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
-  Runtime* old = get();
-  auto* rt = new Runtime(old->config, std::move(events));
-  Worker* w = Worker::current();
-  unsigned first_thread = 0;
-  FiberControl* forking = w ? w->running_fiber() : nullptr;
-  if (forking && forking->kind != FiberKind::scheduler) {
-    rt->workers[0]->adopt_current_thread(forking);
-    first_thread = 1;
-  } else {
-    Worker::set_current(nullptr);  // a plain thread stays one
-  }
-  instance_.store(rt, std::memory_order_release);
-  for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
-  rt->monitor_.detach();
-  return *rt;
+// Publishes the runtime and starts its threads: workers from `first_thread` on, and the monitor.
+Runtime& Runtime::launch(unsigned first_thread) {
+  instance_.store(this, std::memory_order_release);
+  for (unsigned i = first_thread; i < workers.size(); ++i) workers[i]->start_thread();
+  monitor_ = spawn_runtime_thread("grove-monitor", [this] { monitor_loop(); });
+  monitor_.detach();
+  return *this;
 }
 
 void Runtime::inject(FiberControl* f) {

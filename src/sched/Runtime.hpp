@@ -84,6 +84,7 @@ class Runtime {
  private:
   Runtime(const Config& config, std::unique_ptr<EventSource> events);
   static std::atomic<Runtime*> instance_;
+  Runtime& launch(unsigned first_thread);
 
   std::unique_ptr<EventSource> events_;
   std::mutex idle_mu_;
