@@ -1,5 +1,6 @@
 #include "api/Bootstrap.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <mutex>
@@ -29,7 +30,18 @@ Config resolve(const Config& requested) {
   return c;
 }
 
+// The child of a fork() (hooked or not, from a fiber or a plain thread) gets a working runtime.
+void restart_after_fork() {
+  Runtime* parent = Runtime::get();
+  if (!parent) return;
+  static_cast<Poller*>(parent->events())->abandon_after_fork();
+  FdTable::instance().reset_after_fork();
+  Runtime::restart_in_child(std::make_unique<Poller>());
+}
+
 Runtime& start(const Config& requested) {
+  static std::once_flag atfork_once;
+  std::call_once(atfork_once, [] { pthread_atfork(nullptr, nullptr, &restart_after_fork); });
   return Runtime::start(resolve(requested), std::make_unique<Poller>());
 }
 

@@ -10,6 +10,7 @@
 
 #include "api/Bootstrap.hpp"
 #include "context/Stack.hpp"
+#include "sys/Sys.hpp"
 
 namespace grove::detail {
 namespace {
@@ -68,7 +69,7 @@ __attribute__((constructor)) void read_environment() {
 
 void die_bad_environment(const char* name, const char* value, const char* expected) {
   std::string line = std::string("grove: ") + name + "=\"" + value + "\": " + expected + "\n";
-  (void)!write(2, line.data(), line.size());
+  sys::write(2, line.data(), line.size());
   _exit(2);
 }
 

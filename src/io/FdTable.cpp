@@ -1,5 +1,7 @@
 #include "io/FdTable.hpp"
 
+#include <new>
+
 namespace grove::detail {
 
 FdTable& FdTable::instance() {
@@ -11,6 +13,22 @@ FdEntry* FdTable::find(int fd) const {
   if (fd < 0 || (fd >> kChunkBits) >= kMaxChunks) return nullptr;
   FdEntry* chunk = chunks_[fd >> kChunkBits].load(std::memory_order_acquire);
   return chunk ? &chunk[fd & (kChunkSize - 1)] : nullptr;
+}
+
+void FdTable::reset_after_fork() {
+  for (auto& slot : chunks_) {
+    FdEntry* chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) continue;
+    for (int i = 0; i < kChunkSize; ++i) {
+      FdEntry& e = chunk[i];
+      // A parent thread may have held the lock at fork time: start from fresh queues.
+      new (&e.waiters[0]) WaitQueue();
+      new (&e.waiters[1]) WaitQueue();
+      e.registered = false;
+      e.ready[0] = e.ready[1] = false;
+      ++e.generation;
+    }
+  }
 }
 
 FdEntry* FdTable::get(int fd) {

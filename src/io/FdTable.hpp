@@ -24,6 +24,12 @@ struct FdEntry {
   std::atomic<std::uint32_t> user_flags{0};
   std::atomic<std::int64_t> recv_timeout_ns{0};
   std::atomic<std::int64_t> send_timeout_ns{0};
+  // The number was closed: the next descriptor with it starts with no hook state.
+  void reset_user_state() {
+    user_flags.store(0, std::memory_order_release);
+    recv_timeout_ns.store(0, std::memory_order_relaxed);
+    send_timeout_ns.store(0, std::memory_order_relaxed);
+  }
 };
 
 class FdTable {
@@ -38,6 +44,10 @@ class FdTable {
   FdEntry* get(int fd);
   // The entry if it exists, else nullptr (never allocates).
   FdEntry* find(int fd) const;
+
+  // In the child of fork(): no fiber of the parent waits any more and the poller is new, so
+  // every entry forgets its waiters and registration (the hooks' flags and timeouts stay).
+  void reset_after_fork();
 
  private:
   std::atomic<FdEntry*> chunks_[kMaxChunks] = {};

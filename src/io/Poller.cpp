@@ -43,6 +43,12 @@ Poller::~Poller() {
 
 Poller& Poller::instance() { return *g_poller; }
 
+void Poller::abandon_after_fork() {
+  sys::close(wakefd_);
+  sys::close(epfd_);
+  wakefd_ = epfd_ = -1;
+}
+
 void Poller::interrupt() {
   std::uint64_t one = 1;
   sys::write(wakefd_, &one, sizeof one);
@@ -143,6 +149,7 @@ void Poller::forget(int fd) {
   e->registered = false;
   ++e->generation;
   e->ready[0] = e->ready[1] = false;
+  e->reset_user_state();
   e->waiters[0].notify_all(WakeReason::closed);
   e->waiters[1].notify_all(WakeReason::closed);
 }

@@ -25,6 +25,10 @@ class Poller final : public EventSource {
   // Wakes every waiter of `fd` with `closed` and forgets its registration (call before close()).
   void forget(int fd);
 
+  // In the child of fork(): closes this process's copies of the parent's epoll set and wake-up
+  // eventfd (shared with the parent: using them would steal its events) without touching them.
+  void abandon_after_fork();
+
   static Poller& instance();  // the runtime's poller
   int epoll_fd() const { return epfd_; }
 

@@ -44,6 +44,25 @@ Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> event
   return *rt;
 }
 
+Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
+  Runtime* old = get();
+  auto* rt = new Runtime(old->config, std::move(events));
+  Worker* w = Worker::current();
+  unsigned first_thread = 0;
+  FiberControl* running = w ? w->running_fiber() : nullptr;
+  if (running && running->kind != FiberKind::scheduler) {
+    rt->workers[0]->adopt_current_thread(running);
+    first_thread = 1;
+  } else {
+    Worker::set_current(nullptr);  // a plain thread stays one
+  }
+  instance_.store(rt, std::memory_order_release);
+  for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
+  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
+  rt->monitor_.detach();
+  return *rt;
+}
+
 void Runtime::inject(FiberControl* f) {
   if (f->pinned && f->home) {
     f->home->inbox.push(f);

@@ -23,6 +23,10 @@ class Runtime {
   // Starts it once; `config` must be fully resolved. If the calling thread is the process's main
   // thread it is adopted: it becomes worker 0 and its stack the main fiber.
   static Runtime& start(const Config& config, std::unique_ptr<EventSource> events);
+  // In the child of fork(): only the forking thread survives. Replaces the runtime with a fresh
+  // one on `events`, whose worker 0 adopts the forking fiber (if the thread was running one) as
+  // its main fiber; the parent's other fibers are abandoned. Everything else starts anew.
+  static Runtime& restart_in_child(std::unique_ptr<EventSource> events);
 
   const Config config;
   std::vector<std::unique_ptr<Worker>> workers;

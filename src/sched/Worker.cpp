@@ -85,7 +85,8 @@ void Worker::adopt_current_thread(FiberControl* main_fiber) {
   main_fiber->pinned = true;
   main_fiber->home = this;
   main_fiber->on_cpu.store(true, std::memory_order_relaxed);
-  main_fiber->san.init_for_current_thread();
+  // A fiber with a stack of its own (one that called fork) keeps its sanitizer bounds.
+  if (!main_fiber->stack) main_fiber->san.init_for_current_thread();
   running.store(main_fiber, std::memory_order_relaxed);
   // The thread's own stack now belongs to the main fiber, so the loop gets a stack of its own.
   sched_.stack = allocate_stack(256 * 1024);

@@ -1,0 +1,105 @@
+#pragma once
+// Pointers to the real libc functions behind grove's hooks, resolved once when libgrove loads
+// (a constructor runs resolve_real_functions()). Until then each pointer holds a stand-in that
+// makes the raw system call (or, for the few with no syscall equivalent, resolves everything
+// first): a library constructor that runs before libgrove's may already call a hooked function.
+//
+// To add one: a line X(return type, name, (parameters), (arguments), stand-in expression).
+// The stand-in is `GROVE_SYSCALL(SYS_x, args...)` where the raw call has libc's contract, else
+// `GROVE_RESOLVE_FIRST`.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GROVE_REAL_FUNCTIONS(X)                                                                                  \
+  X(int, socket, (int d, int t, int p), (d, t, p), GROVE_SYSCALL(SYS_socket, d, t, p))                          \
+  X(int, socketpair, (int d, int t, int p, int* sv), (d, t, p, sv), GROVE_SYSCALL(SYS_socketpair, d, t, p, sv)) \
+  X(int, connect, (int fd, const sockaddr* a, socklen_t l), (fd, a, l), GROVE_SYSCALL(SYS_connect, fd, a, l))   \
+  X(int, accept, (int fd, sockaddr* a, socklen_t* l), (fd, a, l), GROVE_SYSCALL(SYS_accept4, fd, a, l, 0))      \
+  X(int, accept4, (int fd, sockaddr* a, socklen_t* l, int f), (fd, a, l, f),                                    \
+    GROVE_SYSCALL(SYS_accept4, fd, a, l, f))                                                                    \
+  X(int, shutdown, (int fd, int how), (fd, how), GROVE_SYSCALL(SYS_shutdown, fd, how))                          \
+  X(int, setsockopt, (int fd, int lv, int nm, const void* v, socklen_t l), (fd, lv, nm, v, l),                  \
+    GROVE_SYSCALL(SYS_setsockopt, fd, lv, nm, v, l))                                                            \
+  X(int, getsockopt, (int fd, int lv, int nm, void* v, socklen_t* l), (fd, lv, nm, v, l),                       \
+    GROVE_SYSCALL(SYS_getsockopt, fd, lv, nm, v, l))                                                            \
+  X(ssize_t, read, (int fd, void* b, size_t n), (fd, b, n), GROVE_SYSCALL(SYS_read, fd, b, n))                  \
+  X(ssize_t, readv, (int fd, const iovec* v, int c), (fd, v, c), GROVE_SYSCALL(SYS_readv, fd, v, c))            \
+  X(ssize_t, recv, (int fd, void* b, size_t n, int f), (fd, b, n, f),                                           \
+    GROVE_SYSCALL(SYS_recvfrom, fd, b, n, f, nullptr, nullptr))                                                 \
+  X(ssize_t, recvfrom, (int fd, void* b, size_t n, int f, sockaddr* a, socklen_t* l), (fd, b, n, f, a, l),      \
+    GROVE_SYSCALL(SYS_recvfrom, fd, b, n, f, a, l))                                                             \
+  X(ssize_t, recvmsg, (int fd, msghdr* m, int f), (fd, m, f), GROVE_SYSCALL(SYS_recvmsg, fd, m, f))             \
+  X(int, recvmmsg, (int fd, mmsghdr* m, unsigned v, int f, timespec* t), (fd, m, v, f, t),                      \
+    GROVE_SYSCALL(SYS_recvmmsg, fd, m, v, f, t))                                                                \
+  X(ssize_t, write, (int fd, const void* b, size_t n), (fd, b, n), GROVE_SYSCALL(SYS_write, fd, b, n))          \
+  X(ssize_t, writev, (int fd, const iovec* v, int c), (fd, v, c), GROVE_SYSCALL(SYS_writev, fd, v, c))          \
+  X(ssize_t, send, (int fd, const void* b, size_t n, int f), (fd, b, n, f),                                     \
+    GROVE_SYSCALL(SYS_sendto, fd, b, n, f, nullptr, 0))                                                         \
+  X(ssize_t, sendto, (int fd, const void* b, size_t n, int f, const sockaddr* a, socklen_t l),                  \
+    (fd, b, n, f, a, l), GROVE_SYSCALL(SYS_sendto, fd, b, n, f, a, l))                                          \
+  X(ssize_t, sendmsg, (int fd, const msghdr* m, int f), (fd, m, f), GROVE_SYSCALL(SYS_sendmsg, fd, m, f))       \
+  X(int, sendmmsg, (int fd, mmsghdr* m, unsigned v, int f), (fd, m, v, f), GROVE_SYSCALL(SYS_sendmmsg, fd, m, v, f)) \
+  X(ssize_t, sendfile, (int o, int i, off_t* off, size_t n), (o, i, off, n), GROVE_SYSCALL(SYS_sendfile, o, i, off, n)) \
+  X(int, poll, (pollfd* f, nfds_t n, int ms), (f, n, ms), GROVE_RESOLVE_FIRST)                                  \
+  X(int, ppoll, (pollfd* f, nfds_t n, const timespec* t, const sigset_t* m), (f, n, t, m), GROVE_RESOLVE_FIRST)  \
+  X(int, select, (int n, fd_set* r, fd_set* w, fd_set* e, timeval* t), (n, r, w, e, t), GROVE_RESOLVE_FIRST)     \
+  X(int, pselect, (int n, fd_set* r, fd_set* w, fd_set* e, const timespec* t, const sigset_t* m),               \
+    (n, r, w, e, t, m), GROVE_RESOLVE_FIRST)                                                                    \
+  X(int, epoll_wait, (int ep, epoll_event* e, int mx, int ms), (ep, e, mx, ms),                                 \
+    GROVE_SYSCALL(SYS_epoll_pwait, ep, e, mx, ms, nullptr, 8))                                                  \
+  X(int, epoll_pwait, (int ep, epoll_event* e, int mx, int ms, const sigset_t* s), (ep, e, mx, ms, s),          \
+    GROVE_RESOLVE_FIRST)                                                                                        \
+  X(unsigned, sleep, (unsigned s), (s), GROVE_RESOLVE_FIRST)                                                    \
+  X(int, usleep, (useconds_t u), (u), GROVE_RESOLVE_FIRST)                                                      \
+  X(int, nanosleep, (const timespec* r, timespec* m), (r, m), GROVE_SYSCALL(SYS_nanosleep, r, m))               \
+  X(int, clock_nanosleep, (clockid_t c, int f, const timespec* r, timespec* m), (c, f, r, m),                   \
+    GROVE_RESOLVE_FIRST)                                                                                        \
+  X(int, sched_yield, (), (), GROVE_SYSCALL(SYS_sched_yield))                                                   \
+  X(int, close, (int fd), (fd), GROVE_SYSCALL(SYS_close, fd))                                                   \
+  X(int, dup, (int fd), (fd), GROVE_SYSCALL(SYS_dup, fd))                                                       \
+  X(int, dup2, (int fd, int t), (fd, t), GROVE_RESOLVE_FIRST)                                                   \
+  X(int, dup3, (int fd, int t, int f), (fd, t, f), GROVE_SYSCALL(SYS_dup3, fd, t, f))                           \
+  X(int, pipe, (int* p), (p), GROVE_SYSCALL(SYS_pipe2, p, 0))                                                   \
+  X(int, pipe2, (int* p, int f), (p, f), GROVE_SYSCALL(SYS_pipe2, p, f))                                        \
+  X(int, eventfd, (unsigned v, int f), (v, f), GROVE_SYSCALL(SYS_eventfd2, v, f))                               \
+  X(pid_t, fork, (), (), GROVE_RESOLVE_FIRST)                                                                   \
+  X(pid_t, waitpid, (pid_t p, int* s, int o), (p, s, o), GROVE_SYSCALL(SYS_wait4, p, s, o, nullptr))            \
+  X(pid_t, wait, (int* s), (s), GROVE_SYSCALL(SYS_wait4, -1, s, 0, nullptr))                                    \
+  X(pid_t, wait3, (int* s, int o, rusage* r), (s, o, r), GROVE_SYSCALL(SYS_wait4, -1, s, o, r))                 \
+  X(pid_t, wait4, (pid_t p, int* s, int o, rusage* r), (p, s, o, r), GROVE_SYSCALL(SYS_wait4, p, s, o, r))      \
+  X(int, waitid, (idtype_t t, id_t i, siginfo_t* s, int o), (t, i, s, o),                                       \
+    GROVE_SYSCALL(SYS_waitid, t, i, s, o, nullptr))                                                             \
+  X(int, system, (const char* c), (c), GROVE_RESOLVE_FIRST)                                                     \
+  X(FILE*, popen, (const char* c, const char* m), (c, m), GROVE_RESOLVE_FIRST)                                  \
+  X(int, pclose, (FILE * f), (f), GROVE_RESOLVE_FIRST)
+
+namespace grove::hook::real {
+
+#define GROVE_REAL_DECLARE(ret, name, params, args, standin) extern ret(*name) params;
+GROVE_REAL_FUNCTIONS(GROVE_REAL_DECLARE)
+#undef GROVE_REAL_DECLARE
+
+// Variadic ones, declared by hand.
+extern int (*fcntl)(int fd, int cmd, ...);
+extern int (*ioctl)(int fd, unsigned long request, ...);
+
+// Resolves every pointer (idempotent). Runs from a constructor when libgrove loads.
+void resolve_real_functions() noexcept;
+
+// Looks a libc symbol up the way the pointers above are: the next definition after libgrove,
+// else libc's own (for libraries that add their own real pointers, e.g. with a version).
+void* resolve(const char* name, const char* version = nullptr) noexcept;
+
+}  // namespace grove::hook::real
