@@ -3,16 +3,41 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
+#include <system_error>
 
 #include "context/GuardHandler.hpp"
+#include "hook/Real.hpp"
 #include "sys/Sys.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
 std::atomic<Runtime*> Runtime::instance_{nullptr};
 
-std::thread spawn_runtime_thread(std::function<void()> body) { return std::thread(std::move(body)); }
+namespace {
+void* run_runtime_thread(void* arg) {
+  std::unique_ptr<std::function<void()>> body(static_cast<std::function<void()>*>(arg));
+  (*body)();
+  return nullptr;
+}
+}  // namespace
+
+void spawn_runtime_thread(std::function<void()> body) {
+  // The real pthread_create: under GROVE_THREADS=fibers the program's one makes thread-fibers.
+  auto* heap_body = new std::function<void()>(std::move(body));
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t id;
+  const int rc = hook::real::pthread_create(&id, &attr, &run_runtime_thread, heap_body);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    delete heap_body;
+    throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
+  }
+}
 
 Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
   workers.reserve(cfg.workers);
@@ -21,7 +46,7 @@ Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : confi
 }
 
 Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> events) {
-  static std::mutex start_mu;
+  static sys::FutexLock start_mu;
   std::lock_guard lock(start_mu);
   if (Runtime* rt = get()) return *rt;
   install_guard_handler();
@@ -39,8 +64,7 @@ Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> event
   }
   instance_.store(rt, std::memory_order_release);
   for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
-  rt->monitor_.detach();
+  spawn_runtime_thread([rt] { rt->monitor_loop(); });
   return *rt;
 }
 
@@ -58,8 +82,7 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
   }
   instance_.store(rt, std::memory_order_release);
   for (unsigned i = first_thread; i < rt->workers.size(); ++i) rt->workers[i]->start_thread();
-  rt->monitor_ = spawn_runtime_thread([rt] { rt->monitor_loop(); });
-  rt->monitor_.detach();
+  spawn_runtime_thread([rt] { rt->monitor_loop(); });
   return *rt;
 }
 

@@ -13,6 +13,7 @@
 #include "sched/EventSource.hpp"
 #include "sched/FiberList.hpp"
 #include "sched/Worker.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
@@ -85,14 +86,14 @@ class Runtime {
   static std::atomic<Runtime*> instance_;
 
   std::unique_ptr<EventSource> events_;
-  std::mutex idle_mu_;
+  sys::FutexLock idle_mu_;
   std::vector<Worker*> idle_list_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<Clock::rep> last_poll_{0};
-  std::thread monitor_;
 };
 
 // Creates an OS thread for the runtime's own use (workers, monitor).
-std::thread spawn_runtime_thread(std::function<void()> body);
+// Starts a detached OS thread with the real pthread_create (never a thread-fiber).
+void spawn_runtime_thread(std::function<void()> body);
 
 }  // namespace grove::detail
