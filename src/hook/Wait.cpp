@@ -53,6 +53,11 @@ int ms_until(TimePoint deadline) {
 StayOnThisWorker::StayOnThisWorker() {
   detail::Worker* w = detail::Worker::current();
   fiber_ = w->running_fiber();
+  // A thread-fiber carries its own TLS (errno included) wherever it runs: it may migrate.
+  if (fiber_->tls) {
+    fiber_ = nullptr;
+    return;
+  }
   home_ = fiber_->home;
   pinned_ = fiber_->pinned;
   fiber_->home = w;
@@ -60,6 +65,7 @@ StayOnThisWorker::StayOnThisWorker() {
 }
 
 StayOnThisWorker::~StayOnThisWorker() {
+  if (!fiber_) return;
   fiber_->pinned = pinned_;
   fiber_->home = home_;
 }

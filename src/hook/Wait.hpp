@@ -30,7 +30,8 @@ bool deadline_ts(const timespec* ts, TimePoint& out);
 
 // While alive, the running fiber resumes only on the worker it is on. A C caller's compiler may
 // keep TLS addresses (errno's: __errno_location is declared const) across the hooked call, so a
-// fiber that parked in a hook must come back on the same thread.
+// fiber that parked in a hook must come back on the same thread. A thread-fiber, whose TLS moves
+// with it, stays free to migrate.
 class StayOnThisWorker {
  public:
   StayOnThisWorker();
