@@ -24,17 +24,24 @@ class FutexLock {
     return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire, std::memory_order_relaxed);
   }
   void unlock() noexcept {
-    if (state_.exchange(0, std::memory_order_release) == 2) [[unlikely]] {
-      futex_wake(reinterpret_cast<std::uint32_t*>(&state_), 1);
-    }
+    if (state_.exchange(0, std::memory_order_release) == 2) [[unlikely]] wake_one();
   }
 
  private:
+  // Both slow paths keep errno: the lock is taken between a fiber's last libc call and the
+  // switch that saves its errno (as glibc's internal futex calls never touch errno).
   __attribute__((noinline)) void lock_contended() noexcept {
+    const int saved_errno = errno;
     // Mark the lock contended before sleeping so the holder's unlock wakes us.
     while (state_.exchange(2, std::memory_order_acquire) != 0) {
       futex_wait(reinterpret_cast<std::uint32_t*>(&state_), 2, nullptr);
     }
+    errno = saved_errno;
+  }
+  __attribute__((noinline)) void wake_one() noexcept {
+    const int saved_errno = errno;
+    futex_wake(reinterpret_cast<std::uint32_t*>(&state_), 1);
+    errno = saved_errno;
   }
 
   std::atomic<std::uint32_t> state_{0};

@@ -26,7 +26,16 @@ Bucket& bucket_for(const void* word) {
 
 }  // namespace
 
+namespace {
+// pthread calls never change errno; a plain thread's park makes futex calls that may.
+struct KeepErrno {
+  int saved = errno;
+  ~KeepErrno() { errno = saved; }
+};
+}  // namespace
+
 int futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoint deadline) {
+  KeepErrno keep;
   Bucket& b = bucket_for(word);
   detail::WaitQueue::Lock lock(b.queue.mutex());
   // Checked under the bucket lock a waker takes too: a change made before the wake is seen here.
@@ -39,6 +48,7 @@ int futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoi
 }
 
 int futex_wake(std::atomic<std::uint32_t>* word, int count) {
+  KeepErrno keep;
   Bucket& b = bucket_for(word);
   std::lock_guard lock(b.queue.mutex());
   int woken = 0;
