@@ -10,3 +10,7 @@
 #include "grove/local.hpp"
 #include "grove/scheduler.hpp"
 #include "grove/value.hpp"
+#include "grove/channel.hpp"
+#include "grove/queue.hpp"
+#include "grove/select.hpp"
+#include "grove/thread_pool.hpp"

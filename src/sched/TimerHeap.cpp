@@ -29,8 +29,10 @@ std::size_t TimerHeap::fire_due(TimePoint now) {
   while (!heap_.empty() && heap_.front()->deadline <= now) {
     TimerNode* n = heap_.front();
     remove_at(0);
-    n->heap.store(nullptr, std::memory_order_release);
+    // Null the heap pointer only after the callback: until then cancel() waits on our lock, so the
+    // node's owner cannot return (and reuse the node's stack memory) while the callback reads it.
     n->fire(n);
+    n->heap.store(nullptr, std::memory_order_release);
     ++fired;
   }
   publish_earliest();

@@ -43,6 +43,13 @@ class WaitQueue {
   bool notify_one();
   std::size_t notify_all(WakeReason reason);
   std::size_t notify_all();
+  // For waits on several queues at once (grove::wait, select): with the lock held, queue a waiter
+  // whose fiber/token come from one prepare_park() shared by every queue; after park() returns,
+  // remove() it (lock held) from every queue that did not wake it.
+  void enqueue(Waiter* w) { push_back(w); }
+  void remove(Waiter* w) {
+    if (w->linked) unlink(w);
+  }
   bool empty() const { return head_ == nullptr; }
   std::size_t size() const { return size_; }
 

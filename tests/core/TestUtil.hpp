@@ -2,6 +2,7 @@
 // Small helpers shared by the core tests.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -9,6 +10,17 @@
 namespace grove::test {
 
 using Clock = std::chrono::steady_clock;
+
+// Stress sizes shrink under sanitizers: TSan keeps ~0.5 MB of state per fiber and both are slow.
+inline long scaled(long n) {
+#if defined(GROVE_TSAN)
+  return std::max(1L, n / 50);
+#elif defined(GROVE_ASAN)
+  return std::max(1L, n / 4);
+#else
+  return n;
+#endif
+}
 
 inline double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();

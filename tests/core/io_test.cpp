@@ -153,7 +153,7 @@ TEST(Io, KillInterruptsAWait) {
 }
 
 TEST(Io, EchoThroughManyConnectionsConcurrently) {
-  constexpr int kConns = 200;
+  const int kConns = static_cast<int>(grove::test::scaled(200));
   std::vector<grove::Fiber<int>> fs;
   for (int c = 0; c < kConns; ++c) {
     fs.push_back(grove::spawn([] {

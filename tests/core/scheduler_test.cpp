@@ -123,13 +123,13 @@ TEST(Scheduler, SleepUntilPastDeadlineReturnsAtOnce) {
 TEST(Scheduler, ManySleepersOverlap) {
   auto t0 = grove::test::Clock::now();
   std::vector<grove::Fiber<void>> fs;
-  for (int i = 0; i < 10000; ++i) fs.push_back(grove::spawn([] { grove::sleep(50ms); }));
+  for (long i = 0; i < grove::test::scaled(10000); ++i) fs.push_back(grove::spawn([] { grove::sleep(50ms); }));
   for (auto& f : fs) f.join();
   EXPECT_LT(grove::test::elapsed_ms(t0), 2000.0);  // 10000 sequential sleeps would take 500 s
 }
 
 TEST(Scheduler, ErrnoSurvivesSuspensionAndMigration) {
-  constexpr int kFibers = 200;
+  constexpr int kFibers = 200;  // enough that some migrate; cheap even under TSan
   std::atomic<int> migrated{0}, bad{0};
   std::vector<grove::Fiber<void>> fs;
   for (int i = 0; i < kFibers; ++i) {
@@ -203,7 +203,7 @@ TEST(Scheduler, PinnedFibersNeverMigrate) {
 }
 
 TEST(Scheduler, HundredThousandFibersPingPongThroughSignals) {
-  constexpr int kPairs = 50000;  // 100k fibers
+  const int kPairs = static_cast<int>(grove::test::scaled(50000));  // 100k fibers
   constexpr int kRounds = 4;
   std::vector<Signal> ping(kPairs), pong(kPairs);
   std::atomic<long> total{0};
@@ -231,7 +231,7 @@ TEST(Scheduler, HundredThousandFibersPingPongThroughSignals) {
 TEST(Scheduler, MillionCrossWorkerWakeupsNoneLost) {
   // Two fibers bounce a token through signals; with 2 workers they land on different workers,
   // and OS threads join in too. A single lost wake-up hangs the test (ctest's timeout fails it).
-  constexpr int kFiberRounds = 400000;
+  const int kFiberRounds = static_cast<int>(grove::test::scaled(400000));
   Signal a, b;
   auto f1 = grove::spawn([&] {
     for (int i = 0; i < kFiberRounds; ++i) {
@@ -246,7 +246,7 @@ TEST(Scheduler, MillionCrossWorkerWakeupsNoneLost) {
     }
   });
   // Foreign threads waking fibers and fibers waking threads.
-  constexpr int kThreadRounds = 100000;
+  const int kThreadRounds = static_cast<int>(grove::test::scaled(100000));
   Signal c, d;
   auto f3 = grove::spawn([&] {
     for (int i = 0; i < kThreadRounds; ++i) {
