@@ -24,20 +24,23 @@ void* run_runtime_thread(void* arg) {
 }
 }  // namespace
 
-void spawn_runtime_thread(std::function<void()> body) {
+pthread_t spawn_runtime_thread(std::function<void()> body, bool joinable) {
   // The real pthread_create: under GROVE_THREADS=fibers the program's one makes thread-fibers.
   auto* heap_body = new std::function<void()>(std::move(body));
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t id;
+  pthread_attr_setdetachstate(&attr, joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED);
+  pthread_t id{};
   const int rc = hook::real::pthread_create(&id, &attr, &run_runtime_thread, heap_body);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     delete heap_body;
     throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
   }
+  return id;
 }
+
+void join_runtime_thread(pthread_t thread) { hook::real::pthread_join(thread, nullptr); }
 
 Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
   workers.reserve(cfg.workers);

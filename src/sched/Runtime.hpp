@@ -1,4 +1,5 @@
 #pragma once
+#include <pthread.h>
 // The process-wide scheduler: the workers, the global injection queue, and the idle protocol
 // (learned from Go: at most one spinning worker is woken per burst of new work).
 #include <array>
@@ -93,7 +94,9 @@ class Runtime {
 };
 
 // Creates an OS thread for the runtime's own use (workers, monitor).
-// Starts a detached OS thread with the real pthread_create (never a thread-fiber).
-void spawn_runtime_thread(std::function<void()> body);
+// Starts an OS thread with the real pthread_create (never a thread-fiber, whatever
+// GROVE_THREADS says); detached unless `joinable`, then join it with join_runtime_thread.
+pthread_t spawn_runtime_thread(std::function<void()> body, bool joinable = false);
+void join_runtime_thread(pthread_t thread);
 
 }  // namespace grove::detail
