@@ -17,10 +17,19 @@ namespace grove::detail {
 std::atomic<Runtime*> Runtime::instance_{nullptr};
 
 namespace {
+// Lives on the creator's stack until the new thread has taken the body: nothing on the heap
+// outlives a thread that never ends (workers, the monitor), so LeakSanitizer has nothing to report
+// even when the process exits right after starting the runtime.
+struct ThreadStart {
+  std::function<void()> body;
+  std::atomic<std::uint32_t> taken{0};
+};
+
 void* run_runtime_thread(void* arg) {
-  // Moved out at once: the heap copy is not left behind for the thread's lifetime (which, for
-  // workers and the monitor, is the process's: LeakSanitizer would count it).
-  std::function<void()> body = std::move(*std::unique_ptr<std::function<void()>>(static_cast<std::function<void()>*>(arg)));
+  auto* start = static_cast<ThreadStart*>(arg);
+  std::function<void()> body = std::move(start->body);
+  start->taken.store(1, std::memory_order_release);
+  sys::futex_wake(reinterpret_cast<std::uint32_t*>(&start->taken), 1);
   body();
   return nullptr;
 }
@@ -28,17 +37,19 @@ void* run_runtime_thread(void* arg) {
 
 pthread_t spawn_runtime_thread(std::function<void()> body, bool joinable) {
   // The real pthread_create: under GROVE_THREADS=fibers the program's one makes thread-fibers.
-  auto* heap_body = new std::function<void()>(std::move(body));
+  ThreadStart start{std::move(body)};
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED);
   pthread_t id{};
-  const int rc = hook::real::pthread_create(&id, &attr, &run_runtime_thread, heap_body);
+  const int rc = hook::real::pthread_create(&id, &attr, &run_runtime_thread, &start);
   pthread_attr_destroy(&attr);
-  if (rc != 0) {
-    delete heap_body;
-    throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
+  const int saved_errno = errno;
+  while (start.taken.load(std::memory_order_acquire) == 0) {
+    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&start.taken), 0, nullptr);
   }
+  errno = saved_errno;
   return id;
 }
 
