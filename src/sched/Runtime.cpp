@@ -8,7 +8,7 @@
 #include <system_error>
 
 #include "context/GuardHandler.hpp"
-#include "hook/Real.hpp"
+#include "sys/OsThread.hpp"
 #include "sys/Sys.hpp"
 #include "sys/FutexLock.hpp"
 
@@ -42,7 +42,7 @@ pthread_t spawn_runtime_thread(std::function<void()> body, bool joinable) {
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED);
   pthread_t id{};
-  const int rc = hook::real::pthread_create(&id, &attr, &run_runtime_thread, &start);
+  const int rc = sys::os_thread_create(&id, &attr, &run_runtime_thread, &start);
   pthread_attr_destroy(&attr);
   if (rc != 0) throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
   const int saved_errno = errno;
@@ -53,7 +53,7 @@ pthread_t spawn_runtime_thread(std::function<void()> body, bool joinable) {
   return id;
 }
 
-void join_runtime_thread(pthread_t thread) { hook::real::pthread_join(thread, nullptr); }
+void join_runtime_thread(pthread_t thread) { sys::os_thread_join(thread, nullptr); }
 
 Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
   workers.reserve(cfg.workers);

@@ -6,6 +6,7 @@
 
 #include "fiber/FiberControl.hpp"
 #include "sched/Park.hpp"
+#include "sched/Worker.hpp"
 #include "sync/WaitQueue.hpp"
 
 namespace grove::threads {
@@ -24,18 +25,13 @@ Bucket& bucket_for(const void* word) {
   return g_buckets[(a >> 32) & (kBuckets - 1)];
 }
 
-}  // namespace
-
-namespace {
 // pthread calls never change errno; a plain thread's park makes futex calls that may.
 struct KeepErrno {
   int saved = errno;
   ~KeepErrno() { errno = saved; }
 };
-}  // namespace
 
-int futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoint deadline) {
-  KeepErrno keep;
+int wait_in_bucket(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoint deadline) {
   Bucket& b = bucket_for(word);
   detail::WaitQueue::Lock lock(b.queue.mutex());
   // Checked under the bucket lock a waker takes too: a change made before the wake is seen here.
@@ -45,6 +41,16 @@ int futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoi
   waiter.data = word;
   const detail::WakeReason reason = b.queue.wait(lock, deadline, false, &waiter);
   return reason == detail::WakeReason::timed_out ? ETIMEDOUT : 0;
+}
+
+}  // namespace
+
+int futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected, TimePoint deadline) {
+  // A fiber's errno is saved and restored by its switches (and, without its own TLS, it may come
+  // back on another thread, where an errno address taken before parking is not its own).
+  if (detail::Worker::current()) return wait_in_bucket(word, expected, deadline);
+  KeepErrno keep;
+  return wait_in_bucket(word, expected, deadline);
 }
 
 int futex_wake(std::atomic<std::uint32_t>* word, int count) {
