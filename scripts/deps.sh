@@ -3,7 +3,7 @@
 set -euo pipefail
 
 GROVE_PACKAGES=(cmake g++ make pkg-config libboost-context-dev libc-ares-dev libgtest-dev libbenchmark-dev
-                dnsmasq-base curl python3 procps)
+                dnsmasq-base curl python3 procps xz-utils zstd)
 
 grove_missing_packages() {
   local missing=()

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <pthread.h>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -151,7 +152,7 @@ class ThreadPool {
   void run_tasks();
 
   JoinableQueue<std::unique_ptr<detail::PoolTask>> tasks_;
-  std::vector<std::thread> threads_;
+  std::vector<pthread_t> threads_;  // started with the real pthread_create (see Runtime.hpp)
 };
 
 }  // namespace grove

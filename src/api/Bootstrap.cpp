@@ -11,6 +11,7 @@
 #include "context/Stack.hpp"
 #include "grove/errors.hpp"
 #include "io/Poller.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 namespace {
@@ -40,8 +41,9 @@ void restart_after_fork() {
 }
 
 Runtime& start(const Config& requested) {
-  static std::once_flag atfork_once;
-  std::call_once(atfork_once, [] { pthread_atfork(nullptr, nullptr, &restart_after_fork); });
+  // Not std::call_once: that is pthread_once, which fibers mode interposes.
+  static std::atomic<bool> atfork_registered{false};
+  if (!atfork_registered.exchange(true)) pthread_atfork(nullptr, nullptr, &restart_after_fork);
   return Runtime::start(resolve(requested), std::make_unique<Poller>());
 }
 
@@ -77,7 +79,7 @@ void init(const Config& config) {
   if (config.max_blocking_ms > 3600000) {
     throw std::invalid_argument("grove: Config::max_blocking_ms=" + std::to_string(config.max_blocking_ms) + ": expected at most 3600000");
   }
-  static std::mutex mu;
+  static sys::FutexLock mu;
   std::lock_guard lock(mu);
   if (detail::Runtime::get()) throw UsageError("grove::init: the runtime is already running");
   detail::start(config);

@@ -10,7 +10,7 @@ ThreadPool::ThreadPool(std::size_t threads, std::size_t max_queued) : tasks_(max
   if (threads == 0) throw std::invalid_argument("grove: ThreadPool needs at least one thread (got 0)");
   threads_.reserve(threads);
   try {
-    for (std::size_t i = 0; i < threads; ++i) threads_.push_back(detail::spawn_runtime_thread("grove-pool", [this] { run_tasks(); }));
+    for (std::size_t i = 0; i < threads; ++i) threads_.push_back(detail::spawn_runtime_thread("grove-pool", [this] { run_tasks(); }, true));
   } catch (...) {
     shutdown();
     throw;
@@ -33,9 +33,8 @@ void ThreadPool::shutdown() {
   // Wait for the backlog without blocking this worker (not interruptible: the destructor calls
   // this); the threads then only have their exit left, so joining them is brief.
   detail::chan_join(detail::SelectAccess::core(tasks_), detail::kNoDeadline, false);
-  for (std::thread& t : threads_) {
-    if (t.joinable()) t.join();
-  }
+  for (pthread_t t : threads_) detail::join_runtime_thread(t);
+  threads_.clear();
 }
 
 }  // namespace grove

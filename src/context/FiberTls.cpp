@@ -15,6 +15,8 @@
 #include <cstring>
 #include <new>
 
+#include "sys/OsThread.hpp"
+
 namespace grove::detail {
 
 GlibcTlsLayout g_tls_layout;
@@ -134,7 +136,7 @@ bool probe() {
     pthread_attr_init(&attr);
     pthread_attr_setstack(&attr, stack, kProbeStack);
     pthread_t th;
-    bool ran = pthread_create(&th, &attr, probe_thread, &r) == 0;
+    bool ran = grove::sys::os_thread_create(&th, &attr, probe_thread, &r) == 0;
     pthread_attr_destroy(&attr);
     if (ran)  // alive until released: on exit the kernel clears tid (CLONE_CHILD_CLEARTID)
         while (!__atomic_load_n(&r.ready, __ATOMIC_ACQUIRE)) sched_yield();
@@ -166,7 +168,7 @@ bool probe() {
     }
     if (ran) {
         __atomic_store_n(&r.release, 1, __ATOMIC_RELEASE);
-        pthread_join(th, nullptr);
+        grove::sys::os_thread_join(th, nullptr);
     }
     munmap(stack, kProbeStack);
     if (!ok) return fail("struct pthread layout did not match the probe thread");

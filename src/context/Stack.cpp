@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <vector>
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 namespace {
@@ -93,7 +94,7 @@ class StackPool {
   const std::size_t map_budget = read_map_budget();
 
  private:
-  std::mutex mu_;
+  sys::FutexLock mu_;
   std::vector<Stack> free_;
 };
 

@@ -14,6 +14,7 @@
 #include "grove/detail/fiber_core.hpp"
 #include "sched/TimerHeap.hpp"
 #include "sync/WaitQueue.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
@@ -59,7 +60,7 @@ class FiberControl {
 
   // --- interruption (kill, Timeout): an exception thrown at the next suspension point
   std::atomic<bool> interrupt_pending{false};
-  std::mutex interrupt_mu;
+  sys::FutexLock interrupt_mu;
   std::exception_ptr interrupt;
   bool interrupt_is_kill = false;
   // grove::Timeout: the armed Timeouts of this fiber, innermost first (api layer; interrupt_mu).

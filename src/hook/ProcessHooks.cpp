@@ -17,6 +17,7 @@
 #include "hook/Real.hpp"
 #include "hook/Wait.hpp"
 #include "sys/Sys.hpp"
+#include "sys/FutexLock.hpp"
 
 extern char** environ;
 
@@ -67,7 +68,7 @@ auto wait_child(pid_t pid, bool exits_only, Try try_once) {
 bool exits_only(int options) { return !(options & (WUNTRACED | WCONTINUED)); }
 
 // SIGINT/SIGQUIT are ignored while any system() runs, as POSIX asks (counted: fibers overlap).
-std::mutex g_system_mu;
+sys::FutexLock g_system_mu;
 int g_system_count = 0;
 struct sigaction g_saved_int, g_saved_quit;
 
@@ -115,7 +116,7 @@ struct PopenChild {
   FILE* stream;
   pid_t pid;
 };
-std::mutex g_popen_mu;
+sys::FutexLock g_popen_mu;
 std::vector<PopenChild> g_popen;
 
 }  // namespace

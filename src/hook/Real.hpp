@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -85,6 +87,48 @@
   X(int, system, (const char* c), (c), GROVE_RESOLVE_FIRST)                                                     \
   X(FILE*, popen, (const char* c, const char* m), (c, m), GROVE_RESOLVE_FIRST)                                  \
   X(int, pclose, (FILE * f), (f), GROVE_RESOLVE_FIRST)                                                          \
+  /* threads: the real pthread functions (fibers mode interposes them; the runtime uses these) */ \
+  X(int, pthread_create, (pthread_t* t, const pthread_attr_t* a, void* (*f)(void*), void* v), (t, a, f, v), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_join, (pthread_t t, void** r), (t, r), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_detach, (pthread_t t), (t), GROVE_RESOLVE_FIRST) \
+  X(void, pthread_exit, (void* v), (v), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_once, (pthread_once_t* o, void (*f)()), (o, f), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_init, (pthread_mutex_t* m, const pthread_mutexattr_t* a), (m, a), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_destroy, (pthread_mutex_t* m), (m), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_lock, (pthread_mutex_t* m), (m), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_trylock, (pthread_mutex_t* m), (m), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_timedlock, (pthread_mutex_t* m, const timespec* t), (m, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_clocklock, (pthread_mutex_t* m, clockid_t c, const timespec* t), (m, c, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_mutex_unlock, (pthread_mutex_t* m), (m), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_init, (pthread_cond_t* c, const pthread_condattr_t* a), (c, a), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_destroy, (pthread_cond_t* c), (c), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_signal, (pthread_cond_t* c), (c), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_broadcast, (pthread_cond_t* c), (c), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_wait, (pthread_cond_t* c, pthread_mutex_t* m), (c, m), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_timedwait, (pthread_cond_t* c, pthread_mutex_t* m, const timespec* t), (c, m, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_cond_clockwait, (pthread_cond_t* c, pthread_mutex_t* m, clockid_t k, const timespec* t), (c, m, k, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_init, (pthread_rwlock_t* l, const pthread_rwlockattr_t* a), (l, a), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_destroy, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_rdlock, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t* l, const timespec* t), (l, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t* l, clockid_t c, const timespec* t), (l, c, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_wrlock, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t* l, const timespec* t), (l, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t* l, clockid_t c, const timespec* t), (l, c, t), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_rwlock_unlock, (pthread_rwlock_t* l), (l), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_barrier_init, (pthread_barrier_t* b, const pthread_barrierattr_t* a, unsigned n), (b, a, n), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_barrier_destroy, (pthread_barrier_t* b), (b), GROVE_RESOLVE_FIRST) \
+  X(int, pthread_barrier_wait, (pthread_barrier_t* b), (b), GROVE_RESOLVE_FIRST) \
+  X(int, sem_init, (sem_t* s, int p, unsigned v), (s, p, v), GROVE_RESOLVE_FIRST) \
+  X(int, sem_destroy, (sem_t* s), (s), GROVE_RESOLVE_FIRST) \
+  X(int, sem_wait, (sem_t* s), (s), GROVE_RESOLVE_FIRST) \
+  X(int, sem_trywait, (sem_t* s), (s), GROVE_RESOLVE_FIRST) \
+  X(int, sem_timedwait, (sem_t* s, const timespec* t), (s, t), GROVE_RESOLVE_FIRST) \
+  X(int, sem_clockwait, (sem_t* s, clockid_t c, const timespec* t), (s, c, t), GROVE_RESOLVE_FIRST) \
+  X(int, sem_post, (sem_t* s), (s), GROVE_RESOLVE_FIRST) \
+  X(int, sem_getvalue, (sem_t* s, int* v), (s, v), GROVE_RESOLVE_FIRST) \
   GROVE_REAL_RESOLVER_FUNCTIONS(X)
 
 // The resolver (src/dns answers local names through these, so an interposed getaddrinfo never

@@ -53,7 +53,8 @@ int ms_until(TimePoint deadline) {
 
 void stay_on_this_worker() {
   detail::FiberControl* self = detail::Worker::current()->running_fiber();
-  if (self->pinned) return;
+  // A thread-fiber carries its own TLS (errno included) wherever it runs: it may migrate.
+  if (self->pinned || self->tls) return;
   // home first: a waker that sees `pinned` must see where to send the fiber.
   self->home = detail::Worker::current();
   std::atomic_signal_fence(std::memory_order_seq_cst);

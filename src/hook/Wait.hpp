@@ -27,7 +27,7 @@ bool deadline_ts(const timespec* ts, TimePoint& out);
 // Pins the running fiber to the worker it is on, for the rest of its life. C code's compiler
 // may keep TLS addresses (errno's: __errno_location is declared const) across a hooked call, so
 // a fiber that parked in a hook must come back on the same thread; fibers that never block in a
-// hook keep migrating freely.
+// hook keep migrating freely, and so do thread-fibers, whose TLS moves with them.
 void stay_on_this_worker();
 
 int wait_fiber(int fd, IoDirection dir, TimePoint deadline);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "fiber/FiberControl.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
@@ -45,7 +46,7 @@ class FiberList {
     size_.fetch_add(1, std::memory_order_release);
   }
 
-  std::mutex mu_;
+  sys::FutexLock mu_;
   FiberControl* head_ = nullptr;
   FiberControl* tail_ = nullptr;
   std::atomic<std::size_t> size_{0};

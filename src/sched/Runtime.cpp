@@ -5,21 +5,59 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
+#include <system_error>
 
 #include "context/GuardHandler.hpp"
+#include "sys/OsThread.hpp"
 #include "sys/Sys.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
 std::atomic<Runtime*> Runtime::instance_{nullptr};
 
-std::thread spawn_runtime_thread(std::string name, std::function<void()> body) {
-  return std::thread([name = std::move(name), body = std::move(body)] {
-    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
-    body();
-  });
+namespace {
+// Lives on the creator's stack until the new thread has taken the body: nothing on the heap
+// outlives a thread that never ends (workers, the monitor), so LeakSanitizer has nothing to report
+// even when the process exits right after starting the runtime.
+struct ThreadStart {
+  std::string name;
+  std::function<void()> body;
+  std::atomic<std::uint32_t> taken{0};
+};
+
+void* run_runtime_thread(void* arg) {
+  auto* start = static_cast<ThreadStart*>(arg);
+  pthread_setname_np(pthread_self(), start->name.substr(0, 15).c_str());
+  std::function<void()> body = std::move(start->body);
+  start->taken.store(1, std::memory_order_release);
+  sys::futex_wake(reinterpret_cast<std::uint32_t*>(&start->taken), 1);
+  body();
+  return nullptr;
 }
+}  // namespace
+
+pthread_t spawn_runtime_thread(std::string name, std::function<void()> body, bool joinable) {
+  // The real pthread_create: under GROVE_THREADS=fibers the program's one makes thread-fibers.
+  ThreadStart start{std::move(name), std::move(body)};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED);
+  pthread_t id{};
+  const int rc = sys::os_thread_create(&id, &attr, &run_runtime_thread, &start);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "grove: cannot start a runtime thread");
+  const int saved_errno = errno;
+  while (start.taken.load(std::memory_order_acquire) == 0) {
+    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&start.taken), 0, nullptr);
+  }
+  errno = saved_errno;
+  return id;
+}
+
+void join_runtime_thread(pthread_t thread) { sys::os_thread_join(thread, nullptr); }
 
 Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : config(cfg), events_(std::move(events)) {
   workers.reserve(cfg.workers);
@@ -28,7 +66,7 @@ Runtime::Runtime(const Config& cfg, std::unique_ptr<EventSource> events) : confi
 }
 
 Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> events) {
-  static std::mutex start_mu;
+  static sys::FutexLock start_mu;
   std::lock_guard lock(start_mu);
   if (Runtime* rt = get()) return *rt;
   install_guard_handler();
@@ -66,8 +104,7 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
 Runtime& Runtime::launch(unsigned first_thread) {
   instance_.store(this, std::memory_order_release);
   for (unsigned i = first_thread; i < workers.size(); ++i) workers[i]->start_thread();
-  monitor_ = spawn_runtime_thread("grove-monitor", [this] { monitor_loop(); });
-  monitor_.detach();
+  spawn_runtime_thread("grove-monitor", [this] { monitor_loop(); });
   return *this;
 }
 

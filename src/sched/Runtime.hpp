@@ -1,4 +1,5 @@
 #pragma once
+#include <pthread.h>
 // The process-wide scheduler: the workers, the global injection queue, and the idle protocol
 // (learned from Go: at most one spinning worker is woken per burst of new work).
 #include <array>
@@ -14,6 +15,7 @@
 #include "sched/EventSource.hpp"
 #include "sched/FiberList.hpp"
 #include "sched/Worker.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
@@ -87,15 +89,16 @@ class Runtime {
   Runtime& launch(unsigned first_thread);
 
   std::unique_ptr<EventSource> events_;
-  std::mutex idle_mu_;
+  sys::FutexLock idle_mu_;
   std::vector<Worker*> idle_list_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<Clock::rep> last_poll_{0};
-  std::thread monitor_;
 };
 
-// Creates an OS thread for the runtime's own use (workers, monitor, spares, thread pools), named
-// `name` (at most 15 characters: shown by top -H, ps -T and /proc/self/task/*/comm).
-std::thread spawn_runtime_thread(std::string name, std::function<void()> body);
+// Starts an OS thread for the runtime's own use (workers, monitor, spares, thread pools) with the
+// real pthread_create (never a thread-fiber, whatever GROVE_THREADS says), named `name` (at most
+// 15 characters: top -H, ps -T). Detached unless `joinable`; then join it with join_runtime_thread.
+pthread_t spawn_runtime_thread(std::string name, std::function<void()> body, bool joinable = false);
+void join_runtime_thread(pthread_t thread);
 
 }  // namespace grove::detail

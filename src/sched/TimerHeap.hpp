@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "grove/detail/fiber_core.hpp"
+#include "sys/FutexLock.hpp"
 
 namespace grove::detail {
 
@@ -37,7 +38,7 @@ class TimerHeap {
   void sift_down(std::size_t i);
   void publish_earliest();
 
-  std::mutex mu_;
+  sys::FutexLock mu_;
   std::vector<TimerNode*> heap_;
   std::atomic<Clock::rep> earliest_{kNone};
 };

@@ -79,7 +79,7 @@ void Worker::start_thread() {
     sched_.san.init_for_current_thread();
     if (is_spare) spare_loop();
     run_loop();
-  }).detach();
+  });
 }
 
 void Worker::adopt_current_thread(FiberControl* main_fiber) {

@@ -30,6 +30,18 @@ Waiter* WaitQueue::claim_one() {
   return nullptr;
 }
 
+Waiter* WaitQueue::claim_matching(const void* data) {
+  for (Waiter* w = head_; w;) {
+    Waiter* next = w->next;
+    if (w->data == data) {
+      unlink(w);
+      if (claim(w->fiber, w->token, WakeReason::notified)) return w;
+    }
+    w = next;
+  }
+  return nullptr;
+}
+
 void WaitQueue::resume(Waiter* w) { detail::resume(w->fiber, false); }
 
 bool WaitQueue::notify_one() {

@@ -37,6 +37,8 @@ class WaitQueue {
   // With the lock held. Claims the first waiter that can still be woken and unlinks it, without
   // running it: the caller may hand it data, then must call resume(). nullptr if none.
   Waiter* claim_one();
+  // Same, for the first waiter whose Waiter::data is `data` (queues shared by many keys).
+  Waiter* claim_matching(const void* data);
   static void resume(Waiter* w);
   bool notify_one();
   std::size_t notify_all(WakeReason reason);

@@ -157,6 +157,13 @@ bool is_thread_fiber(std::uintptr_t id) {
   return table().count(id) != 0;
 }
 
+std::size_t running_thread_fibers() {
+  std::lock_guard lock(g_table_mu);
+  std::size_t n = 0;
+  for (const auto& [id, record] : table()) n += record.finished ? 0 : 1;
+  return n;
+}
+
 FiberControl* current_thread_fiber() noexcept {
   if (!Worker::current()) return nullptr;
   FiberControl* f = current_fiber();

@@ -26,6 +26,8 @@ int thread_fiber_create(std::uintptr_t* id, void* (*start)(void*), void* arg, st
 int thread_fiber_join(std::uintptr_t id, void** result);
 int thread_fiber_detach(std::uintptr_t id);
 bool is_thread_fiber(std::uintptr_t id);
+// Thread-fibers created and not yet finished.
+std::size_t running_thread_fibers();
 // The thread-fiber running now, or nullptr (a plain fiber or OS thread).
 FiberControl* current_thread_fiber() noexcept;
 // pthread_exit: unwinds the thread-fiber's stack (running C++ destructors) to its start.
