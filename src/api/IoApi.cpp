@@ -10,6 +10,7 @@
 #include "grove/scheduler.hpp"
 #include "io/Poller.hpp"
 #include "sys/Sys.hpp"
+#include "sys/Timeout.hpp"
 
 namespace grove {
 
@@ -21,15 +22,8 @@ namespace {
 IoStatus wait_thread(int fd, short events, TimePoint deadline) {
   for (;;) {
     pollfd p{fd, events, 0};
-    timespec ts{};
-    const timespec* timeout = nullptr;
-    if (deadline != kNoDeadline) {
-      auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      ts = timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-      timeout = &ts;
-    }
-    int n = sys::poll(&p, 1, timeout);
+    const sys::SyscallTimeout timeout(deadline);
+    int n = sys::poll(&p, 1, timeout.get());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw std::system_error(errno, std::generic_category(), "grove: poll");
     if (n == 0) return IoStatus::timed_out;

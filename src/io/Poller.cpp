@@ -11,6 +11,7 @@
 #include "sched/Park.hpp"
 #include "sched/Runtime.hpp"
 #include "sys/Sys.hpp"
+#include "sys/Timeout.hpp"
 
 namespace grove::detail {
 namespace {
@@ -56,16 +57,9 @@ void Poller::interrupt() {
 
 int Poller::poll(TimePoint deadline) {
   epoll_event events[kMaxEvents];
-  timespec ts{};
-  const timespec* timeout = nullptr;
-  if (deadline != kNoDeadline) {
-    auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    ts = timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    timeout = &ts;
-  }
+  const sys::SyscallTimeout timeout(deadline);
   const int saved_errno = errno;
-  int n = sys::epoll_wait(epfd_, events, kMaxEvents, timeout);
+  int n = sys::epoll_wait(epfd_, events, kMaxEvents, timeout.get());
   errno = saved_errno;
   int woken = 0;
   for (int i = 0; i < n; ++i) {

@@ -6,6 +6,7 @@
 #include "sched/Runtime.hpp"
 #include "sched/Worker.hpp"
 #include "sys/Sys.hpp"
+#include "sys/Timeout.hpp"
 
 namespace grove::detail {
 namespace {
@@ -25,11 +26,6 @@ void fire_park_timer(TimerNode* node) {
   unpark(t->fiber, t->token, WakeReason::timed_out, true);
 }
 
-timespec relative_timespec(TimePoint deadline) {
-  auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
 
 // A plain thread parks on its futex word; a timeout must still win the token race to count.
 WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
@@ -50,7 +46,7 @@ WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint d
       waiting_for_claimer = true;  // a waker claimed us first; its futex wake is on its way
       continue;
     }
-    timespec ts = relative_timespec(wake_at);
+    timespec ts = sys::time_left(wake_at);
     sys::futex_wait(word, 0, &ts);
   }
   self->thread_wake.store(0, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include "sched/Runtime.hpp"
 #include "sched/WorkerSwitch.hpp"
 #include "sys/Sys.hpp"
+#include "sys/Timeout.hpp"
 
 namespace grove::detail {
 
@@ -111,8 +112,7 @@ void Worker::nap(std::chrono::milliseconds at_most) {
     rt.events()->release();
     return;
   }
-  auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(deadline - Clock::now(), Clock::duration::zero()));
-  const timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+  const timespec ts = sys::time_left(deadline);
   sys::nanosleep(&ts, nullptr);
 }
 

@@ -1,4 +1,5 @@
 #include "sys/Fence.hpp"
+#include "sys/Timeout.hpp"
 #include "sched/Worker.hpp"
 #include "sched/WorkerSwitch.hpp"
 
@@ -314,16 +315,8 @@ void Worker::sleep_until_work() {
     in_poller.store(false, std::memory_order_relaxed);
     rt.events()->release();
   } else if (wake_word.load(std::memory_order_acquire) == 0) {
-    timespec ts{};
-    const timespec* timeout = nullptr;
-    if (deadline != kNoDeadline) {
-      auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      ts.tv_sec = static_cast<time_t>(ns / 1000000000);
-      ts.tv_nsec = static_cast<long>(ns % 1000000000);
-      timeout = &ts;
-    }
-    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&wake_word), 0, timeout);
+    const sys::SyscallTimeout timeout(deadline);
+    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&wake_word), 0, timeout.get());
   }
   busy.store(true, std::memory_order_relaxed);
   if (!rt.remove_idle(this)) spinning = woken_as_spinner;
