@@ -43,7 +43,8 @@ bool thread_sleeping_in_kernel(pid_t tid) {
 
 Clock::duration thread_cpu_time(const Worker* w) {
   timespec ts{};
-  if (clock_gettime(w->cpu_clock, &ts) != 0) return Clock::duration::zero();
+  if (!w->cpu_clock_ready.load(std::memory_order_acquire)) return Clock::duration::zero();
+  if (clock_gettime(w->cpu_clock.load(std::memory_order_relaxed), &ts) != 0) return Clock::duration::zero();
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
@@ -116,7 +117,7 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
   if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) && nidle.load() == 0 &&
       work_waiting(w, now) &&
       (stuck_for >= kHandoffRunnableAfter ||
-       (thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid)))) {
+       (thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid.load(std::memory_order_relaxed))))) {
     start_spare(w, s);
   }
 }

@@ -56,8 +56,11 @@ void Worker::bind_thread() {
   home_tp_ = FiberTls::current_thread_pointer();
   install_alt_signal_stack();
   errno_ = &errno;
-  pthread_getcpuclockid(pthread_self(), &cpu_clock);
-  tid = sys::gettid();
+  clockid_t clock{};
+  pthread_getcpuclockid(pthread_self(), &clock);
+  cpu_clock.store(clock, std::memory_order_relaxed);
+  tid.store(sys::gettid(), std::memory_order_relaxed);
+  cpu_clock_ready.store(true, std::memory_order_release);
 }
 
 __attribute__((noinline)) void* Worker::current_slot() noexcept { return &t_current; }

@@ -80,8 +80,11 @@ class Worker {
 
   void start_thread();
   void bind_thread();     // per-thread setup: signal stack, errno address, CPU clock
-  clockid_t cpu_clock{};  // this worker thread's CPU-time clock (the monitor tells blocked from busy)
-  pid_t tid = 0;          // its kernel id (the monitor reads its scheduling state)
+  // Set by the worker thread at start, read by the monitor: this thread's CPU-time clock (blocked
+  // vs busy) and its kernel id (its scheduling state). Valid once `cpu_clock_ready`.
+  std::atomic<clockid_t> cpu_clock{};
+  std::atomic<pid_t> tid{0};
+  std::atomic<bool> cpu_clock_ready{false};
   void adopt_current_thread(FiberControl* main_fiber);
 
   // --- hand-off (Go's handoffp; see Spare.cpp): a spare thread serves a stuck worker's queue.
