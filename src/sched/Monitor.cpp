@@ -22,7 +22,12 @@ namespace {
 constexpr auto kHandoffAfter = std::chrono::milliseconds(10);
 // ...one that is runnable (a CPU hog, or merely preempted on a loaded machine) only after this:
 // a spare thread would just compete with it for the same cores.
+// Sanitizers slow ordinary work 5-20x: it must not look like a hog there.
+#if defined(GROVE_TSAN) || defined(GROVE_ASAN)
+constexpr auto kHandoffRunnableAfter = std::chrono::milliseconds(2000);
+#else
 constexpr auto kHandoffRunnableAfter = std::chrono::milliseconds(100);
+#endif
 
 // CPU time the worker's thread has consumed: a worker stuck in a blocking call uses almost none
 // while the wall clock runs; a CPU hog (or a thread merely preempted) uses most of it.
