@@ -48,11 +48,11 @@ int main(int argc, char** argv) {
     }
     unit = std::chrono::milliseconds(ms);
   }
-  // Pinned to this worker, like gevent's single-threaded hub: the print order is then the
-  // seed's whatever GROVE_WORKERS says.
-  const grove::SpawnOptions here{.pinned = true};
+  // One worker, like gevent's single-threaded hub: the print order is then exactly the seed's.
+  // (With more workers the two fibers may start on different threads, in either order.)
+  grove::init(grove::Config{.workers = 1});
   const auto start = std::chrono::steady_clock::now();
-  grove::joinall({grove::spawn(here, foo), grove::spawn(here, bar)});
+  grove::joinall({grove::spawn(foo), grove::spawn(bar)});
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double units = elapsed / std::chrono::duration<double>(unit).count();
   std::printf("total: %.2f units (%.3f s)\n", units, elapsed);
