@@ -23,14 +23,14 @@ namespace {
 // then frees it. So nothing on the heap outlives the start of a thread that never ends (workers,
 // the monitor), and the new thread never reads the creator's stack (which ASan flags after fork).
 struct ThreadStart {
-  std::string name;
+  char name[16];  // no std::string work on the new thread's fresh stack
   std::function<void()> body;
   std::atomic<std::uint32_t> taken{0};
 };
 
 void* run_runtime_thread(void* arg) {
   auto* start = static_cast<ThreadStart*>(arg);
-  pthread_setname_np(pthread_self(), start->name.substr(0, 15).c_str());
+  pthread_setname_np(pthread_self(), start->name);
   std::function<void()> body = std::move(start->body);
   start->taken.store(1, std::memory_order_release);
   sys::futex_wake(reinterpret_cast<std::uint32_t*>(&start->taken), 1);
@@ -41,7 +41,8 @@ void* run_runtime_thread(void* arg) {
 
 pthread_t spawn_runtime_thread(std::string name, std::function<void()> body, bool joinable) {
   // The real pthread_create: under GROVE_THREADS=fibers the program's one makes thread-fibers.
-  auto* start = new ThreadStart{std::move(name), std::move(body)};
+  auto* start = new ThreadStart{{}, std::move(body)};
+  name.copy(start->name, sizeof start->name - 1);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED);
