@@ -1,9 +1,5 @@
 #include "api/Bootstrap.hpp"
 
-#if defined(GROVE_ASAN)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 #include <pthread.h>
 #include <sched.h>
 
@@ -37,11 +33,6 @@ Config resolve(const Config& requested) {
 
 // The child of a fork() (hooked or not, from a fiber or a plain thread) gets a working runtime.
 void restart_after_fork() {
-#if defined(GROVE_ASAN)
-  // The parent's other threads (and the blocks cached in their thread-locals) do not exist in the
-  // child: LeakSanitizer would report what the child has no way to free.
-  __lsan_disable();
-#endif
   Runtime* parent = Runtime::get();
   if (!parent) return;
   static_cast<Poller*>(parent->events())->abandon_after_fork();
