@@ -115,8 +115,9 @@ Runtime& Runtime::launch(unsigned first_thread) {
 
 void Runtime::inject(FiberControl* f) {
   if (f->pinned && f->home) {
-    f->home->inbox.push(f);
-    notify_inbox(f->home);
+    Worker* home = f->home;  // read before the push: once queued, f may run and be freed
+    home->inbox.push(f);
+    notify_inbox(home);
     return;
   }
   global.push(f);

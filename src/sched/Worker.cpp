@@ -154,8 +154,9 @@ void Worker::after_switch(Fcontext from) {
 }
 
 void Worker::forward_home(FiberControl* f) {
-  f->home->inbox.push(f);
-  rt.notify_inbox(f->home);
+  Worker* home = f->home;  // read before the push: once queued, f may run and be freed
+  home->inbox.push(f);
+  rt.notify_inbox(home);
 }
 
 void Worker::push_overflow(FiberControl* f) {
@@ -187,8 +188,9 @@ void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none);
 
 void Worker::make_runnable(FiberControl* f, bool fifo) {
   if (f->pinned && f->home != this) {
-    f->home->inbox.push(f);
-    rt.notify_inbox(f->home);
+    Worker* home = f->home;  // read before the push: once queued, f may run and be freed
+    home->inbox.push(f);
+    rt.notify_inbox(home);
     return;
   }
   if (!fifo) {

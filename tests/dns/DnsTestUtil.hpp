@@ -50,9 +50,9 @@ inline int count_dir(const char* path) {
   return n;
 }
 inline int thread_count() { return count_dir("/proc/self/task"); }
-// Threads other than grove's spare threads (the monitor may hand a worker stuck on a loaded
-// machine to a spare; that is scheduling, not DNS).
-inline int non_spare_thread_count() {
+// Threads grove did not start (grove names its own grove-worker-N, grove-monitor, grove-spare,
+// grove-pool): what DNS lookups may not add. The main thread (worker 0) is one of them.
+inline int foreign_thread_count() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/task")) {
     while (dirent* e = readdir(d)) {
@@ -60,7 +60,7 @@ inline int non_spare_thread_count() {
       std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
       std::string name;
       std::getline(comm, name);
-      n += name != "grove-spare";
+      n += name.rfind("grove-", 0) != 0;
     }
     closedir(d);
   }
