@@ -15,10 +15,11 @@ namespace {
 constexpr IoDirection kRead = IoDirection::read;
 constexpr IoDirection kWrite = IoDirection::write;
 
-// Repeats `once(done)` (which sends from offset `done`) until `total` bytes went out, as a
-// blocking send does. Stops at the first error, returning what was sent (or -1 if nothing).
+// Repeats `once(done)` (which transfers from offset `done`) until `total` bytes moved, as a
+// blocking send or a MSG_WAITALL receive does. Stops at the first error or end of stream,
+// returning what was moved (or -1 if nothing).
 template <typename Once>
-ssize_t send_all(std::size_t total, Once once) {
+ssize_t transfer_all(std::size_t total, Once once) {
   std::size_t done = 0;
   for (;;) {
     IoMode mode;
@@ -87,14 +88,7 @@ ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* addr, socklen
     }, mode);
   };
   if (!(flags & MSG_WAITALL)) return once(0, nullptr);
-  std::size_t done = 0;
-  for (;;) {
-    IoMode mode;
-    const ssize_t r = once(done, &mode);
-    if (r < 0) return done > 0 ? static_cast<ssize_t>(done) : -1;
-    done += static_cast<std::size_t>(r);
-    if (!mode.emulated || r == 0 || done >= n) return static_cast<ssize_t>(done);
-  }
+  return transfer_all(n, once);
 }
 
 ssize_t recv(int fd, void* buf, size_t n, int flags) { return hook::recvfrom(fd, buf, n, flags, nullptr, nullptr); }
@@ -111,13 +105,13 @@ int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* time
 
 ssize_t write(int fd, const void* buf, size_t n) {
   if (n > PIPE_BUF && unmanaged_stream(fd)) {
-    return send_all(n, [&](std::size_t done, IoMode* mode) {
+    return transfer_all(n, [&](std::size_t done, IoMode* mode) {
       const std::size_t piece = std::min<std::size_t>(n - done, PIPE_BUF);
       return io_call(fd, kWrite, false, true,
                      [&](bool, bool) { return real::write(fd, static_cast<const char*>(buf) + done, piece); }, mode);
     });
   }
-  return send_all(n, [&](std::size_t done, IoMode* mode) {
+  return transfer_all(n, [&](std::size_t done, IoMode* mode) {
     const char* p = static_cast<const char*>(buf) + done;
     return io_call(fd, kWrite, false, true, [&](bool dw, bool fiber) -> ssize_t {
       if (dw) return real::send(fd, p, n - done, MSG_DONTWAIT);
@@ -130,14 +124,14 @@ ssize_t writev(int fd, const iovec* iov, int iovcnt) {
   const std::size_t total = iov_total(iov, iovcnt);
   if (total > PIPE_BUF && unmanaged_stream(fd)) {
     // Piece by piece, each piece at most PIPE_BUF.
-    return send_all(total, [&](std::size_t done, IoMode* mode) {
+    return transfer_all(total, [&](std::size_t done, IoMode* mode) {
       std::vector<iovec> rest = iov_after(iov, iovcnt, done);
       const iovec first = rest.front();
       const std::size_t piece = std::min<std::size_t>(first.iov_len, PIPE_BUF);
       return io_call(fd, kWrite, false, true, [&](bool, bool) { return real::write(fd, first.iov_base, piece); }, mode);
     });
   }
-  return send_all(total, [&](std::size_t done, IoMode* mode) {
+  return transfer_all(total, [&](std::size_t done, IoMode* mode) {
     std::vector<iovec> rest;
     const iovec* v = iov;
     int count = iovcnt;
@@ -157,7 +151,7 @@ ssize_t writev(int fd, const iovec* iov, int iovcnt) {
 }
 
 ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* addr, socklen_t len) {
-  return send_all(n, [&](std::size_t done, IoMode* mode) {
+  return transfer_all(n, [&](std::size_t done, IoMode* mode) {
     return io_call(fd, kWrite, flags & MSG_DONTWAIT, true, [&](bool dw, bool) {
       return real::sendto(fd, static_cast<const char*>(buf) + done, n - done, flags | (dw ? MSG_DONTWAIT : 0), addr, len);
     }, mode);
@@ -168,7 +162,7 @@ ssize_t send(int fd, const void* buf, size_t n, int flags) { return hook::sendto
 
 ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   const std::size_t total = iov_total(msg->msg_iov, static_cast<int>(msg->msg_iovlen));
-  return send_all(total, [&](std::size_t done, IoMode* mode) {
+  return transfer_all(total, [&](std::size_t done, IoMode* mode) {
     msghdr m = *msg;
     std::vector<iovec> rest;
     if (done) {
@@ -189,7 +183,7 @@ int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
 }
 
 ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
-  return send_all(count, [&](std::size_t done, IoMode* mode) {
+  return transfer_all(count, [&](std::size_t done, IoMode* mode) {
     return io_call(out_fd, kWrite, false, false,
                    [&](bool, bool) { return real::sendfile(out_fd, in_fd, offset, count - done); }, mode);
   });
