@@ -37,9 +37,14 @@ TEST(SpawnLater, KilledBeforeStartNeverRuns) {
 }
 
 TEST(JoinAll, HeterogeneousFibersWithInitializerList) {
-  auto a = grove::spawn([] { grove::sleep(10ms); return 1; });
   auto b = grove::spawn([] { grove::sleep(5ms); });
   auto c = grove::spawn([] { return std::string("x"); });
+  auto a = grove::spawn([b, c] {  // finishes last by construction, not by timing
+    b.join();
+    c.join();
+    grove::sleep(1ms);
+    return 1;
+  });
   auto done = grove::joinall({a, b, c}, 5s);
   ASSERT_EQ(done.size(), 3u);
   EXPECT_EQ(done.back(), a);  // finished last
