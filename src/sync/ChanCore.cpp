@@ -23,21 +23,26 @@ void throw_current_interrupt() { throw_interrupt(current_fiber()); }
 
 void ChanCore::item_accepted() { ++unfinished_; }
 
+// Moves an item straight between a sender and a receiver, one of them the claimed waiter `w`. If
+// the move throws, `w` is woken to retry and the exception reaches the caller.
+ChanStatus ChanCore::hand_over(Waiter* w, void* from, void* to) {
+  try {
+    buffer_->move_into(from, to);
+  } catch (...) {
+    resume_for_retry(w);
+    throw;
+  }
+  item_accepted();
+  handoff_of(w)->fire(ChanStatus::ok);
+  WaitQueue::resume(w);
+  return ChanStatus::ok;
+}
+
 ChanStatus ChanCore::try_send_locked(void* item) {
   if (closed_.load(std::memory_order_relaxed)) return ChanStatus::closed;
   // A waiting getter means the buffer is empty: hand the item over directly.
   if (Waiter* w = getters_.claim_one()) {
-    Handoff* h = handoff_of(w);
-    try {
-      buffer_->move_into(item, h->item);
-    } catch (...) {
-      resume_for_retry(w);
-      throw;
-    }
-    item_accepted();
-    h->fire(ChanStatus::ok);
-    WaitQueue::resume(w);
-    return ChanStatus::ok;
+    return hand_over(w, item, handoff_of(w)->item);
   }
   if (buffer_->size() >= capacity_) return ChanStatus::would_block;
   buffer_->push(item);
@@ -71,17 +76,7 @@ ChanStatus ChanCore::try_recv_locked(void* slot) {
   }
   // Empty buffer with a parked putter: a rendezvous (or a zero-capacity moment) takes from it.
   if (Waiter* w = putters_.claim_one()) {
-    Handoff* h = handoff_of(w);
-    try {
-      buffer_->move_into(h->item, slot);
-    } catch (...) {
-      resume_for_retry(w);
-      throw;
-    }
-    item_accepted();
-    h->fire(ChanStatus::ok);
-    WaitQueue::resume(w);
-    return ChanStatus::ok;
+    return hand_over(w, handoff_of(w)->item, slot);
   }
   return closed_.load(std::memory_order_relaxed) ? ChanStatus::closed : ChanStatus::would_block;
 }

@@ -54,6 +54,7 @@ class ChanCore {
  private:
   void item_accepted();
   void refill_from_putter();
+  ChanStatus hand_over(Waiter* w, void* from, void* to);
 
   ItemBuffer* buffer_;
   std::size_t capacity_;
