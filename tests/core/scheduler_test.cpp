@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cfenv>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -152,6 +153,45 @@ TEST(Scheduler, ErrnoSurvivesSuspensionAndMigration) {
   if (grove::worker_count() > 1) {
     EXPECT_GT(migrated, 0) << "no fiber ever moved between workers";
   }
+}
+
+// The FP environment's control bits are callee-saved (SysV ABI): each fiber keeps its own rounding
+// mode (x87 control word and SSE MXCSR) across switches and migration, and never leaks it to others.
+TEST(Scheduler, RoundingModeIsPerFiber) {
+  ASSERT_EQ(fegetround(), FE_TONEAREST);
+  // SSE divisions whose results tell the four modes apart: {1/3 rounded up, 1/10 rounded down, -1/3 rounded down}.
+  struct Signature {
+    bool up_third, low_tenth, low_minus_third;
+    bool operator==(const Signature&) const = default;
+  };
+  auto divide = [](double a, double b) { volatile double x = a, y = b; return x / y; };
+  const double third = divide(1, 3), tenth = divide(1, 10);
+  auto observe = [&] {
+    return Signature{divide(1, 3) > third, divide(1, 10) < tenth, divide(-1, 3) < -third};
+  };
+  struct Mode {
+    int mode;
+    Signature expected;
+  };
+  const Mode modes[] = {{FE_TONEAREST, {false, false, false}},
+                        {FE_UPWARD, {true, false, false}},
+                        {FE_DOWNWARD, {false, true, true}},
+                        {FE_TOWARDZERO, {false, true, false}}};
+  std::atomic<int> bad{0};
+  std::vector<grove::Fiber<void>> fs;
+  for (int i = 0; i < 40; ++i) {
+    fs.push_back(grove::spawn([&, m = modes[i % 4]] {
+      ASSERT_EQ(fesetround(m.mode), 0);
+      for (int round = 0; round < 50; ++round) {
+        if (round % 5 == 0) grove::sleep(std::chrono::microseconds(50)); else grove::yield();
+        if (fegetround() != m.mode || !(observe() == m.expected)) bad++;  // x87 word and MXCSR
+      }
+    }));
+  }
+  for (auto& f : fs) f.join();
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(fegetround(), FE_TONEAREST);
+  EXPECT_TRUE(observe() == (Signature{false, false, false}));
 }
 
 TEST(Scheduler, PinnedFibersKeepErrnoEvenWhenTheCompilerCachesItsAddress) {
