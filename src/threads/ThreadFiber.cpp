@@ -1,5 +1,8 @@
 #include "threads/ThreadFiber.hpp"
 
+#include <pthread.h>
+#include <sys/mman.h>
+
 #include <cerrno>
 #include <exception>
 #include <new>
@@ -14,7 +17,8 @@
 namespace grove::detail {
 namespace {
 
-constexpr std::size_t kMinThreadStack = 256 * 1024;
+// What start_thread keeps mapped below the exiting frame (glibc's PTHREAD_STACK_MIN).
+constexpr std::size_t kKeepBelowExitFrame = 16 * 1024;
 
 struct ThreadTask;
 
@@ -64,16 +68,45 @@ struct ThreadTask final : TaskBase {
       std::terminate();  // as an exception escaping a real thread's start routine
     }
     // start_thread's epilogue: thread_local destructors and key destructors, on this TLS.
-    current_fiber()->tls->run_exit_hooks();
+    FiberControl* self = current_fiber();
+    self->tls->run_exit_hooks();
+    release_unused_stack(self->stack);
     finished(id);
   }
+
+  // As glibc's start_thread (advise_stack_range): a finished thread gives back the pages it
+  // touched below its last frames, so a deep 8 MiB stack waiting in the pool for its next
+  // thread-fiber costs no RSS.
+  __attribute__((noinline)) static void release_unused_stack(const Stack& stack) {
+    const auto sp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    const auto lo = reinterpret_cast<std::uintptr_t>(stack.base);
+    if (sp <= lo + kKeepBelowExitFrame + page_size()) return;
+    // The lowest page of an unguarded (slab) stack holds its overflow canary: leave it.
+    const std::uintptr_t from = lo + (stack.guarded ? 0 : page_size());
+    const std::uintptr_t to = (sp - kKeepBelowExitFrame) & ~(page_size() - 1);
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  }
 };
+
+// glibc's default thread stack size (RLIMIT_STACK at start-up, or pthread_setattr_default_np).
+std::size_t default_thread_stack() {
+  pthread_attr_t attr;
+  std::size_t size = 0;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
 
 }  // namespace
 
 std::size_t thread_fiber_stack_size(std::size_t requested) {
-  if (requested) return round_to_pages(std::clamp(requested, kMinStackSize, kMaxStackSize));
-  return std::max(runtime().config.stack_size, kMinThreadStack);
+  // No attribute means what a default attribute says, as for an OS thread. Only a reservation:
+  // stacks are mapped lazily, so a thread-fiber's RSS is what it touches.
+  if (!requested) requested = default_thread_stack();
+  if (!requested) requested = std::max(runtime().config.stack_size, std::size_t{256} * 1024);
+  return round_to_pages(std::clamp(requested, kMinStackSize, kMaxStackSize));
 }
 
 int thread_fiber_create(std::uintptr_t* id, void* (*start)(void*), void* arg, std::size_t stack_size, bool detached) {

@@ -15,9 +15,9 @@ struct ThreadExit {
   void* value;
 };
 
-// The stack a thread-fiber gets: `requested` (0: the default) clamped and rounded as the
-// scheduler needs. Default: the configured fiber stack, at least 256 KiB (C code expects more
-// than 128 KiB from a thread).
+// The stack a thread-fiber gets: `requested` clamped and rounded as the scheduler needs; 0 (no
+// attribute) means glibc's default thread stack size, as pthread_attr_getstacksize reports it for a
+// default attribute (RLIMIT_STACK, usually 8 MiB). Mapped lazily: the size is a reservation.
 std::size_t thread_fiber_stack_size(std::size_t requested);
 
 // EAGAIN when no TLS could be made (FiberTls unsupported here) or memory ran out.

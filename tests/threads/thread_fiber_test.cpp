@@ -1,6 +1,7 @@
 // Thread-fibers (threads-as-fibers mode, called directly): own TLS per thread across migration,
 // join/detach/exit semantics with POSIX error codes.
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include <atomic>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "grove/grove.hpp"
+#include "context/Stack.hpp"
 #include "threads/ThreadFiber.hpp"
 
 using namespace std::chrono_literals;
@@ -156,9 +158,55 @@ TEST(ThreadFiber, DetachAndJoinErrors) {
   EXPECT_EQ(reinterpret_cast<intptr_t>(r), EDEADLK);
 }
 
+// Resident pages (mincore) in [lo, hi).
+std::size_t resident_pages(std::uintptr_t lo, std::uintptr_t hi) {
+  const std::size_t page = d::page_size();
+  std::vector<unsigned char> vec((hi - lo) / page);
+  if (mincore(reinterpret_cast<void*>(lo), hi - lo, vec.data()) != 0) return ~std::size_t{0};
+  std::size_t n = 0;
+  for (unsigned char v : vec) n += v & 1;
+  return n;
+}
+
+struct DeepStack {
+  std::uintptr_t lo = 0, hi = 0;  // the thread-fiber's stack, less its top 64 KiB (live frames)
+  std::size_t touched = 0;        // resident pages in [lo, hi) while it ran
+};
+
+__attribute__((noinline)) void* touch_deep_stack(void* p) {
+  auto* r = static_cast<DeepStack*>(p);
+  const d::Stack& stack = d::current_fiber()->stack;
+  r->lo = reinterpret_cast<std::uintptr_t>(stack.base);
+  r->hi = r->lo + stack.size - 64 * 1024;
+  volatile char buffer[512 * 1024];  // half of the 1 MiB stack
+  for (std::size_t i = 0; i < sizeof buffer; i += 1024) buffer[i] = 1;
+  r->touched = resident_pages(r->lo, r->hi);
+  return nullptr;
+}
+
+// As glibc's exiting threads, a finished thread-fiber gives back the stack pages it touched, so
+// a stack waiting in the pool for reuse costs no RSS.
+TEST(ThreadFiber, FinishedThreadGivesBackItsStackPages) {
+  DeepStack r;
+  std::uintptr_t id = 0;
+  ASSERT_EQ(d::thread_fiber_create(&id, touch_deep_stack, &r, 1 << 20, false), 0);
+  ASSERT_EQ(d::thread_fiber_join(id, nullptr), 0);
+  ASSERT_NE(r.lo, 0u);
+  EXPECT_GT(r.touched, 64u) << "the thread-fiber did not touch its stack";
+  // Still mapped (pooled for the next fiber), no longer resident.
+  EXPECT_EQ(resident_pages(r.lo, r.hi), 0u);
+}
+
 TEST(ThreadFiber, StackSizeIsHonouredOrMapped) {
   EXPECT_EQ(d::thread_fiber_stack_size(1 << 20), std::size_t{1} << 20);
   EXPECT_EQ(d::thread_fiber_stack_size(1), d::kMinStackSize);
+  // No attribute and a default attribute mean the same stack, as for OS threads.
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  std::size_t default_size = 0;
+  ASSERT_EQ(pthread_attr_getstacksize(&attr, &default_size), 0);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(d::thread_fiber_stack_size(0), d::thread_fiber_stack_size(default_size));
   EXPECT_GE(d::thread_fiber_stack_size(0), std::size_t{256} * 1024);
 }
 
