@@ -22,7 +22,9 @@
 # Every server is started with --seconds (it stops by itself) in its own session, and is killed
 # (whole session) when its run ends and on exit/interrupt. Peak RSS is VmHWM from
 # /proc/PID/status, summed over the server's session (wrappers such as grove-run included),
-# read after the load finished while the server is still up. Loopback only.
+# read after the load finished while the server is still up. "+ kernel" is what VmHWM leaves out:
+# peak threads x the kernel stack (KSTACK_KB, default 16) + page tables (VmPTE), sampled every
+# 0.5 s during the load. Loopback only.
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -85,6 +87,27 @@ session_hwm_kb() {
   echo "$total"
 }
 
+# Kernel memory the server's threads cost, which VmHWM leaves out: one kernel stack per thread
+# (KSTACK_KB, x86_64's THREAD_SIZE: 16 KiB) plus the page tables (VmPTE), summed over session $1.
+session_kernel_kb() {
+  local total=0 p
+  for p in $(pgrep -s "$1" 2>/dev/null || true); do
+    total=$((total + $(awk -v k="${KSTACK_KB:-16}" '/^Threads:/ {t = $2} /^VmPTE:/ {e = $2}
+                          END {print t * k + e}' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# Samples session_kernel_kb of session $1 every 0.5 s until killed; keeps the peak in file $2.
+sample_kernel_kb() {
+  local peak=0 v
+  while kill -0 "$1" 2>/dev/null; do
+    v=$(session_kernel_kb "$1")
+    if (( v > peak )); then peak=$v; echo "$peak" >"$2"; fi
+    sleep 0.5
+  done
+}
+
 # key=value lookup in echo_load's result line.
 field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
 
@@ -125,21 +148,28 @@ run_one() {
     stop_server "$live_pid"
     return 0
   fi
+  echo 0 >"$tmp/kernel.kb"
+  sample_kernel_kb "$live_pid" "$tmp/kernel.kb" &
+  local sampler=$!
   local line rc=0
   line=$(timeout $((srv_secs + 10)) "$LOAD" --port "$port" --conns "$conns" \
            --seconds "$SECONDS_RUN" --warmup "$WARMUP" --size "$SIZE" \
            --threads "$LOAD_THREADS" 2>"$tmp/load.err") || rc=$?
   local hwm
   hwm=$(session_hwm_kb "$live_pid")
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  local kernel_kb
+  kernel_kb=$(cat "$tmp/kernel.kb")
   stop_server "$live_pid"
   if [[ $line != conns=* ]]; then
     echo "  $name conns=$conns run $rep: echo_load failed (exit $rc)" >&2
     sed 's/^/    echo_load: /' "$tmp/load.err" >&2 || true
     return 0
   fi
-  echo "  $name conns=$conns run $rep: $line peak_rss_kb=$hwm" >&2
+  echo "  $name conns=$conns run $rep: $line peak_rss_kb=$hwm kernel_kb=$kernel_kb" >&2
   echo "$(field rps "$line") $(field p50_us "$line") $(field p99_us "$line")" \
-       "$(field errors "$line") $hwm" >>"$tmp/$name.$conns"
+       "$(field errors "$line") $hwm $kernel_kb" >>"$tmp/$name.$conns"
 }
 
 echo "echo benchmark: size=${SIZE}B seconds=$SECONDS_RUN warmup=$WARMUP reps=$REPS" \
@@ -157,15 +187,15 @@ echo
 echo "Echo, ${SIZE}-byte ping-pong on loopback, median of $REPS runs of ${SECONDS_RUN}s," \
      "$(nproc) CPUs, echo_load with $LOAD_THREADS thread(s) on the same machine"
 echo
-echo "| server | conns | rps (median) | vs ${SERVERS[0]%%=*} | p50 µs | p99 µs | errors | peak RSS MiB | rps per run |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| server | conns | rps (median) | vs ${SERVERS[0]%%=*} | p50 µs | p99 µs | errors | peak RSS MiB | + kernel MiB | rps per run |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for conns in $CONNS; do
   base=""
   for s in "${SERVERS[@]}"; do
     name=${s%%=*}
     f=$tmp/$name.$conns
     if [[ ! -s $f ]]; then
-      echo "| $name | $conns | FAILED | | | | | | |"
+      echo "| $name | $conns | FAILED | | | | | | | |"
       continue
     fi
     rps=$(awk '{print $1}' "$f" | median)
@@ -173,12 +203,13 @@ for conns in $CONNS; do
     p99=$(awk '{print $3}' "$f" | median)
     errs=$(awk '{s += $4} END {print s}' "$f")
     rss=$(awk '{print $5 / 1024}' "$f" | median)
+    kernel=$(awk '{print $6 / 1024}' "$f" | median)
     runs=$(awk '{printf "%s%d", (NR > 1 ? ", " : ""), $1}' "$f")
     n=$(wc -l <"$f")
     [[ $n -lt $REPS ]] && runs="$runs ($((REPS - n)) failed)"
     [[ -n $base ]] || base=$rps
     ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.2f×", a / b}')
-    printf '| %s | %s | %.0f | %s | %.0f | %.0f | %s | %.1f | %s |\n' \
-      "$name" "$conns" "$rps" "$ratio" "$p50" "$p99" "$errs" "$rss" "$runs"
+    printf '| %s | %s | %.0f | %s | %.0f | %.0f | %s | %.1f | %.1f | %s |\n' \
+      "$name" "$conns" "$rps" "$ratio" "$p50" "$p99" "$errs" "$rss" "$kernel" "$runs"
   done
 done
