@@ -43,7 +43,7 @@ class Generator {
   class Yielder {
    public:
     auto operator()(Y v) const {
-      value sent = detail::greenlet_switch(detail::greenlet_parent(self_), value(std::move(v)));
+      value sent = detail::greenlet_switch_inline(detail::greenlet_parent(self_), value(std::move(v)));
       if constexpr (!std::is_void_v<S>) {
         if (sent.empty()) return S{};  // resumed by next(): Python's None
         return std::move(sent).template as<S>();
@@ -149,7 +149,7 @@ class Generator {
     const greenlet& g = checked();
     detail::GreenletControl* caller = detail::greenlet_current();
     if (detail::greenlet_parent(g.control()) != caller) detail::greenlet_set_parent(g.control(), caller);
-    return detail::greenlet_switch(g.control(), std::move(v));
+    return detail::greenlet_switch_inline(g.control(), std::move(v));
   }
   Y resume(value&& v) {
     if (finished()) {

@@ -1,7 +1,8 @@
 #pragma once
 // grove::value: what greenlets (and generators) pass to each other. It holds nothing, one C++
 // value of any copyable or move-only type, or several values (`value::pack(a, b)`), much like
-// the arguments of Python's greenlet.switch(*args). Small values live inline (no allocation).
+// the arguments of Python's greenlet.switch(*args). Values of up to four pointers' size (numbers,
+// pointers, std::string, std::vector, std::function ...) live inline: passing them allocates nothing.
 #include <cstddef>
 #include <new>
 #include <string>
@@ -25,7 +26,7 @@ namespace detail {
 [[noreturn]] void throw_value_arity_error(std::size_t wanted, std::size_t size);
 std::string demangled_name(const std::type_info& t);
 
-inline constexpr std::size_t kValueInlineSize = 3 * sizeof(void*);
+inline constexpr std::size_t kValueInlineSize = 4 * sizeof(void*);
 
 template <typename T>
 inline constexpr bool kValueInline = sizeof(T) <= kValueInlineSize && alignof(T) <= alignof(std::max_align_t) &&

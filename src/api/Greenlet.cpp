@@ -19,13 +19,7 @@
 namespace grove::detail {
 namespace {
 
-// Lives on the switching greenlet's stack while the target reads it (right after the jump).
-struct SwitchMessage {
-  GreenletControl* from;
-  value* args;                // what the target's switch returns (unless `error`)
-  std::exception_ptr* error;  // raised in the target instead
-  bool from_finished;         // `from` died: the target frees its stack
-};
+using SwitchMessage = GreenletMessage;  // lives on the switching greenlet's stack while the target reads it
 
 const LocalKey kHostKey = new_local_key();
 
@@ -125,36 +119,47 @@ void reap(GreenletControl* g) noexcept {
   destroy_unreferenced(g);
 }
 
-// First thing after a greenlet is switched to: finish the switch and take what was sent.
-value after_resume(Transfer t) {
-  auto* in = static_cast<SwitchMessage*>(t.data);
+// What a resumed switch returns when something unusual came with it: an exception, or a
+// sender that died or was orphaned (`in` may lie on the stack about to be freed).
+[[gnu::noinline]] value take_unusual_message(SwitchMessage* in) {
   GreenletControl* from = in->from;
-  from->fctx = t.fctx;
-  GreenletHost* h = from->host;
-  GreenletControl* me = h->current;
-  sanitizer_after_switch(me->san, &from->san);
-  h->fiber.load(std::memory_order_relaxed)->san = me->san;
-  if (__builtin_expect(in->from_finished || from->orphaned, 0)) {
-    // `in` may lie on the stack about to be freed: take everything out first.
+  if (in->from_finished || from->orphaned) {
     value v = in->args ? std::move(*in->args) : value{};
     std::exception_ptr e = in->error ? std::move(*in->error) : nullptr;
     reap(from);
     if (e) std::rethrow_exception(e);
     return v;
   }
-  if (in->error) {
-    std::exception_ptr e = std::move(*in->error);
-    std::rethrow_exception(e);
-  }
-  return std::move(*in->args);
+  std::exception_ptr e = std::move(*in->error);
+  std::rethrow_exception(e);
 }
 
-value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
-  GreenletControl* self = h->current;
-  if (target->state == GreenletState::unstarted) start(target);
+// The common case needs three flag tests and one move of the value sent.
+[[gnu::always_inline]] inline value take_message(SwitchMessage* in) {
+  if (__builtin_expect(!in->error && !in->from_finished && !in->from->orphaned, 1)) return std::move(*in->args);
+  return take_unusual_message(in);
+}
+
+// First thing after `me` is switched to: record where the sender stopped.
+[[gnu::always_inline]] inline SwitchMessage* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
+  auto* in = static_cast<SwitchMessage*>(t.data);
+  in->from->fctx = t.fctx;
+#if defined(GROVE_ASAN) || defined(GROVE_TSAN)
+  sanitizer_after_switch(me->san, &in->from->san);
+  f->san = me->san;
+#else
+  (void)f;
+  (void)me;
+#endif
+  return in;
+}
+
+// Everything a switch from the running greenlet `self` to the live `target` does before the jump.
+[[gnu::always_inline]] inline void prepare_jump(GreenletHost* h, GreenletControl* self, GreenletControl* target) {
   FiberControl* f = h->fiber.load(std::memory_order_relaxed);
-  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) report_stack_overflow(f);
-  SwitchMessage msg{self, args, error, from_finished};
+  if (__builtin_expect(self->stack.base && !self->stack.guarded, 0) && !canary_intact(self->stack)) {
+    report_stack_overflow(f);
+  }
   // The host fiber's fields describe the running stack, so a park inside a greenlet saves it.
   self->san = f->san;
   f->stack = target->stack;
@@ -164,8 +169,21 @@ value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::except
   eh->caught = target->eh_caught;
   eh->uncaught = target->eh_uncaught;
   h->current = target;
-  sanitizer_before_switch(self->san, target->san, from_finished);
-  return after_resume(jump(target->fctx, &msg));
+}
+
+// The switch made inside libgrove (the general path, and every switch in sanitizer builds).
+[[gnu::always_inline]] inline SwitchMessage* switch_stacks(GreenletHost* h, GreenletControl* self,
+                                                           GreenletControl* target, SwitchMessage& msg) {
+  prepare_jump(h, self, target);
+  sanitizer_before_switch(self->san, target->san, msg.from_finished);
+  return finish_jump(jump(target->fctx, &msg), h->fiber.load(std::memory_order_relaxed), self);
+}
+
+value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
+  GreenletControl* self = h->current;
+  if (target->state == GreenletState::unstarted) start(target);
+  SwitchMessage msg{self, args, error, from_finished};
+  return take_message(switch_stacks(h, self, target, msg));
 }
 
 // Sends values or an exception to `target`, or to its first live ancestor if it is dead. An
@@ -197,7 +215,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
   value result;
   std::exception_ptr error;
   try {
-    value args = after_resume(t);
+    value args = take_message(finish_jump(t, h->fiber.load(std::memory_order_relaxed), self));
     result = self->run->invoke(std::move(args));
   } catch (GreenletExit& e) {
     result = std::move(e.result);
@@ -373,13 +391,58 @@ void greenlet_release(GreenletControl* g) noexcept {
   }
 }
 
-value greenlet_switch(GreenletControl* target, value&& args) {
+namespace {
+[[gnu::noinline]] value switch_slow(GreenletControl* target, value&& args) {
   GreenletHost* h = host_for_switch(target, "switch to");
-  if (__builtin_expect(target->state == GreenletState::live && target != h->current, 1)) {
-    return jump_to(h, target, &args, nullptr, false);
-  }
   return deliver(h, target, &args, nullptr, false);
 }
+}  // namespace
+
+value greenlet_switch(GreenletControl* target, value&& args) {
+  GreenletHost* h = target->host;
+#if defined(GROVE_TSAN)
+  check_thread(h, "switch to");  // the fast path's test reads `current` racily from a wrong thread (harmlessly)
+#endif
+  GreenletControl* self = h->current;
+  const char* sp = static_cast<const char*>(__builtin_frame_address(0));
+  // Fast path: a live target, other than the caller, of the thread whose greenlet's stack we run on.
+  if (__builtin_expect(target->state == GreenletState::live && target != self && sp >= self->sp_low &&
+                           sp < self->sp_high && !h->has_pending.load(std::memory_order_relaxed),
+                       1)) {
+    SwitchMessage msg{self, &args, nullptr, false};
+    return take_message(switch_stacks(h, self, target, msg));
+  }
+  return switch_slow(target, std::move(args));
+}
+
+#if GROVE_GREENLET_FAST_JUMP
+void* greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept {
+#if defined(GROVE_ASAN) || defined(GROVE_TSAN)
+  // The sanitizers must be told of a switch right at the jump: greenlet_switch() does that.
+  (void)target;
+  (void)msg;
+  return nullptr;
+#else
+  GreenletHost* h = target->host;
+  GreenletControl* self = h->current;
+  const char* sp = static_cast<const char*>(__builtin_frame_address(0));
+  if (__builtin_expect(target->state != GreenletState::live || target == self || sp < self->sp_low ||
+                           sp >= self->sp_high || h->has_pending.load(std::memory_order_relaxed),
+                       0)) {
+    return nullptr;
+  }
+  msg->from = self;
+  prepare_jump(h, self, target);
+  return target->fctx;
+#endif
+}
+
+value greenlet_fast_end(GreenletTransfer t) {
+  auto* in = static_cast<GreenletMessage*>(t.data);
+  GreenletHost* h = in->from->host;
+  return take_message(finish_jump(Transfer{t.fctx, t.data}, h->fiber.load(std::memory_order_relaxed), h->current));
+}
+#endif
 
 value greenlet_throw(GreenletControl* target, std::exception_ptr error) {
   if (!error) throw std::invalid_argument("grove: greenlet::throw_ needs an exception (got a null exception_ptr)");
