@@ -39,6 +39,17 @@ void BM_greenlet_switch_roundtrip(benchmark::State& state) {
 }
 BENCHMARK(BM_greenlet_switch_roundtrip);
 
+// The same with no value either way (switch_to()).
+void BM_greenlet_switch_roundtrip_empty(benchmark::State& state) {
+  grove::greenlet main = grove::greenlet::current();
+  grove::greenlet g([main] {
+    for (;;) main.switch_to();
+  });
+  g.switch_to();
+  for (auto _ : state) g.switch_to();
+}
+BENCHMARK(BM_greenlet_switch_roundtrip_empty);
+
 // Generator next() round trip (re-parenting to the caller included).
 void BM_generator_next(benchmark::State& state) {
   grove::Generator<int> gen([](auto& yield) {

@@ -118,24 +118,30 @@ struct GreenletMessage {
   value* args;                // what the target's switch returns (unless `error`)
   std::exception_ptr* error;  // raised in the target instead
   bool from_finished;         // `from` died: the target frees its stack
+  bool plain;                 // nothing but `args`: the target just takes them
 };
+// The receiving side of a message that is not plain (an exception, a dead or orphaned sender).
+value greenlet_take_unusual(GreenletMessage* in);
 
-// The fast switch. A switch made from inside an out-of-line function costs a mispredicted return
-// on each side (the CPU's return-stack predictor expects the caller that entered the switch,
-// not the one the other stack returns to), several times a raw jump. So the common case jumps
-// from the caller's own frame: greenlet_fast_begin() does the bookkeeping before the jump (or
-// returns null when this switch needs the general path: an unstarted or dead target, another
-// thread, a sanitizer build), grove_greenlet_jump() is the fcontext jump itself, and
-// greenlet_fast_end() takes what was sent once something switches back.
+// The fast switch. A switch made inside an out-of-line function costs a mispredicted return on
+// each side (the CPU's return-stack predictor expects the caller that entered the switch, not
+// the one the other stack returns to): several times a raw jump. So the common case jumps from
+// the caller's own frame: greenlet_fast_begin() does the bookkeeping (or returns no context when
+// this switch needs the general path: an unstarted or dead target, another thread, a sanitizer
+// build), grove_greenlet_jump() is the fcontext jump, which also stores where the caller stopped
+// (`save`), and the side switched back to needs only to look at the message it receives.
 #if defined(__x86_64__) && defined(__linux__)
 #define GROVE_GREENLET_FAST_JUMP 1
 struct GreenletTransfer {
   void* fctx;
   void* data;
 };
-void* greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept;
-value greenlet_fast_end(GreenletTransfer t);
-extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data);
+struct GreenletJump {
+  void* to;     // the target's saved context; null: take the general path
+  void** save;  // where the caller's context is saved
+};
+GreenletJump greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept;
+extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
 #else
 #define GROVE_GREENLET_FAST_JUMP 0
 #endif
@@ -143,9 +149,12 @@ extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data);
 // Switches to `target` (see greenlet::switch_to); inlined so the jump is made from the caller.
 [[gnu::always_inline]] inline value greenlet_switch_inline(GreenletControl* target, value&& args) {
 #if GROVE_GREENLET_FAST_JUMP
-  GreenletMessage msg{nullptr, &args, nullptr, false};
-  if (void* to = greenlet_fast_begin(target, &msg)) [[likely]] {
-    return greenlet_fast_end(grove_greenlet_jump(to, &msg));
+  GreenletMessage msg{nullptr, &args, nullptr, false, true};
+  const GreenletJump j = greenlet_fast_begin(target, &msg);
+  if (j.to) [[likely]] {
+    auto* in = static_cast<GreenletMessage*>(grove_greenlet_jump(j.to, &msg, j.save).data);
+    if (in->plain) [[likely]] return std::move(*in->args);
+    return greenlet_take_unusual(in);
   }
 #endif
   return greenlet_switch(target, std::move(args));

@@ -119,8 +119,8 @@ void reap(GreenletControl* g) noexcept {
   destroy_unreferenced(g);
 }
 
-// What a resumed switch returns when something unusual came with it: an exception, or a
-// sender that died or was orphaned (`in` may lie on the stack about to be freed).
+// What a resumed switch returns when the message is not plain: an exception, or a sender that
+// died or was orphaned (`in` may lie on the stack about to be freed).
 [[gnu::noinline]] value take_unusual_message(SwitchMessage* in) {
   GreenletControl* from = in->from;
   if (in->from_finished || from->orphaned) {
@@ -130,13 +130,15 @@ void reap(GreenletControl* g) noexcept {
     if (e) std::rethrow_exception(e);
     return v;
   }
-  std::exception_ptr e = std::move(*in->error);
-  std::rethrow_exception(e);
+  if (in->error) {
+    std::exception_ptr e = std::move(*in->error);
+    std::rethrow_exception(e);
+  }
+  return std::move(*in->args);
 }
 
-// The common case needs three flag tests and one move of the value sent.
 [[gnu::always_inline]] inline value take_message(SwitchMessage* in) {
-  if (__builtin_expect(!in->error && !in->from_finished && !in->from->orphaned, 1)) return std::move(*in->args);
+  if (__builtin_expect(in->plain, 1)) return std::move(*in->args);
   return take_unusual_message(in);
 }
 
@@ -175,14 +177,22 @@ void reap(GreenletControl* g) noexcept {
 [[gnu::always_inline]] inline SwitchMessage* switch_stacks(GreenletHost* h, GreenletControl* self,
                                                            GreenletControl* target, SwitchMessage& msg) {
   prepare_jump(h, self, target);
+  msg.plain = !msg.error && !msg.from_finished && !self->orphaned;
   sanitizer_before_switch(self->san, target->san, msg.from_finished);
+#if GROVE_GREENLET_FAST_JUMP
+  // Every greenlet context is left through this jump, which records it: a receiver resumed in
+  // the header's fast path does not.
+  const GreenletTransfer t = grove_greenlet_jump(target->fctx, &msg, &self->fctx);
+  return finish_jump(Transfer{t.fctx, t.data}, h->fiber.load(std::memory_order_relaxed), self);
+#else
   return finish_jump(jump(target->fctx, &msg), h->fiber.load(std::memory_order_relaxed), self);
+#endif
 }
 
 value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
   GreenletControl* self = h->current;
   if (target->state == GreenletState::unstarted) start(target);
-  SwitchMessage msg{self, args, error, from_finished};
+  SwitchMessage msg{self, args, error, from_finished, false};
   return take_message(switch_stacks(h, self, target, msg));
 }
 
@@ -409,38 +419,34 @@ value greenlet_switch(GreenletControl* target, value&& args) {
   if (__builtin_expect(target->state == GreenletState::live && target != self && sp >= self->sp_low &&
                            sp < self->sp_high && !h->has_pending.load(std::memory_order_relaxed),
                        1)) {
-    SwitchMessage msg{self, &args, nullptr, false};
+    SwitchMessage msg{self, &args, nullptr, false, false};
     return take_message(switch_stacks(h, self, target, msg));
   }
   return switch_slow(target, std::move(args));
 }
 
+value greenlet_take_unusual(GreenletMessage* in) { return take_unusual_message(in); }
+
 #if GROVE_GREENLET_FAST_JUMP
-void* greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept {
+GreenletJump greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept {
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
   // The sanitizers must be told of a switch right at the jump: greenlet_switch() does that.
   (void)target;
   (void)msg;
-  return nullptr;
+  return GreenletJump{nullptr, nullptr};
 #else
   GreenletHost* h = target->host;
   GreenletControl* self = h->current;
   const char* sp = static_cast<const char*>(__builtin_frame_address(0));
   if (__builtin_expect(target->state != GreenletState::live || target == self || sp < self->sp_low ||
-                           sp >= self->sp_high || h->has_pending.load(std::memory_order_relaxed),
+                           sp >= self->sp_high || self->orphaned || h->has_pending.load(std::memory_order_relaxed),
                        0)) {
-    return nullptr;
+    return GreenletJump{nullptr, nullptr};
   }
   msg->from = self;
   prepare_jump(h, self, target);
-  return target->fctx;
+  return GreenletJump{target->fctx, &self->fctx};
 #endif
-}
-
-value greenlet_fast_end(GreenletTransfer t) {
-  auto* in = static_cast<GreenletMessage*>(t.data);
-  GreenletHost* h = in->from->host;
-  return take_message(finish_jump(Transfer{t.fctx, t.data}, h->fiber.load(std::memory_order_relaxed), h->current));
 }
 #endif
 

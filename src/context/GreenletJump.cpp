@@ -1,11 +1,15 @@
 // grove_greenlet_jump: the jump of greenlet::switch_to's fast path, called from the user's own
-// frame (include/grove/greenlet.hpp). It is Boost.Context's x86-64 jump_fcontext (same context
-// layout, so the scheduler's jump can resume what it saved and vice versa), exported by libgrove
-// so programs need not link Boost, and it ends in `pop; jmp` as Boost's does: the two sides of a
-// greenlet switch resume at different call sites, which the indirect-branch predictor learns
-// while a `ret` would always be mispredicted by the return-stack predictor. MXCSR and the x87
-// control word are saved always but reloaded only when they differ (ldmxcsr/fldcw are slow and
-// almost every context runs with the defaults), so fesetround stays per context.
+// frame (include/grove/greenlet.hpp), and of every greenlet switch libgrove makes on x86-64.
+// It is Boost.Context's x86-64 jump_fcontext (same context layout: the scheduler's jump resumes
+// what it saved and vice versa), exported by libgrove so programs need not link Boost, with
+// two changes:
+//  - it stores the context it leaves in `*save` (its third argument), so the resumed side has
+//    nothing to record before it returns to its caller;
+//  - MXCSR and the x87 control word are saved always but reloaded only when they differ
+//    (ldmxcsr/fldcw are slow and almost every context runs with the defaults).
+// Like Boost's it ends in `pop; jmp`, not `ret`: the two sides of a greenlet switch resume at
+// different call sites, which the indirect-branch predictor learns, while a `ret` would always
+// be mispredicted by the return-stack predictor.
 #include "grove/greenlet.hpp"
 
 #if GROVE_GREENLET_FAST_JUMP
@@ -25,6 +29,7 @@ grove_greenlet_jump:
     movq %rbx, 0x28(%rsp)
     movq %rbp, 0x30(%rsp)
     movq %rsp, %rax
+    movq %rax, (%rdx)
     movq %rdi, %rsp
     movq 0x38(%rsp), %r8
     movl (%rsp), %ecx
