@@ -53,15 +53,16 @@ struct EhGlobals {
 };
 
 struct GreenletHost {
-  std::atomic<int> refs{1};               // the fiber-local slot, plus one per greenlet and per main handle
+  // What every switch reads comes first (one cache line).
   std::atomic<FiberControl*> fiber;       // null once the host fiber (or thread) has finished
   GreenletControl* current = nullptr;     // the greenlet running in this host (borrowed)
-  GreenletControl main;
-  std::atomic<unsigned> live{0};          // started, not yet dead greenlets: the host stays pinned meanwhile
-  bool was_pinned = false;
   EhGlobals* eh = nullptr;  // of the thread the host is pinned to while greenlets live
   // Greenlets whose last handle was dropped on another thread: unwound here at the next switch.
   std::atomic<bool> has_pending{false};
+  std::atomic<int> refs{1};               // the fiber-local slot, plus one per greenlet and per main handle
+  GreenletControl main;
+  std::atomic<unsigned> live{0};          // started, not yet dead greenlets: the host stays pinned meanwhile
+  bool was_pinned = false;
   SpinLock pending_mu;
   std::vector<GreenletControl*> pending;
 };

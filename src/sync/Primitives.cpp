@@ -15,13 +15,13 @@ void Event::set() {
   q.notify_all();
 }
 
-void Event::clear() {
-  WaitQueue::Lock lock(q_.get().mutex());
-  flag_.store(false, std::memory_order_release);
-}
+// No lock: set() raises the flag and wakes the queue in one critical section, so a clear() that
+// lands inside it orders after that set() either way (its waiters were woken by it).
+void Event::clear() { flag_.store(false, std::memory_order_release); }
 
 bool Event::wait(OptionalTimeout timeout) const {
   const TimePoint deadline = deadline_from(timeout);
+  if (flag_.load(std::memory_order_acquire)) return true;
   WaitQueue& q = q_.get();
   WaitQueue::Lock lock(q.mutex());
   if (flag_.load(std::memory_order_acquire)) return true;
