@@ -1,4 +1,5 @@
 // The runtime side of grove::spawn and grove::Fiber<R>.
+#include <atomic>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -73,7 +74,11 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
   FiberControl* next = nullptr;
   Worker* w = Worker::current();
-  if (w && self->kind != FiberKind::thread && (!f->pinned || f->home == w) && Worker::claim_first_run(f)) {
+  // `pinned`/`home` change while a fiber runs greenlets (read atomically); they only matter if
+  // the claim succeeds, and a fiber that never ran has not changed them.
+  const bool pinned_elsewhere = std::atomic_ref<bool>(f->pinned).load(std::memory_order_relaxed) &&
+                                std::atomic_ref<Worker*>(f->home).load(std::memory_order_relaxed) != w;
+  if (w && self->kind != FiberKind::thread && !pinned_elsewhere && Worker::claim_first_run(f)) {
     retain(f);  // owned by the stale queue entry, dropped when it is popped
     next = f;
   }

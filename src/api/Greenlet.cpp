@@ -5,6 +5,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include <atomic>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -54,21 +55,41 @@ void check_thread(const GreenletHost* h, const char* what) {
 // A fiber with live greenlets stays on its worker: greenlets are bound to their OS thread.
 EhGlobals* thread_eh_globals() { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
 
+// The running thread's exception globals, fetched again only when the host has moved to
+// another worker's thread (see note_started).
+EhGlobals* host_eh(GreenletHost* h) {
+  Worker* w = Worker::current();
+  if (__builtin_expect(w != h->eh_worker, 0)) {
+    h->eh = thread_eh_globals();
+    h->eh_worker = w;
+  }
+  return h->eh;
+}
+
 void note_started(GreenletHost* h) {
   if (h->live.fetch_add(1, std::memory_order_relaxed) != 0) return;
-  h->eh = thread_eh_globals();  // fixed from now on: the host stays on this thread
   FiberControl* f = h->fiber.load(std::memory_order_relaxed);
   Worker* w = Worker::current();
   if (f->kind != FiberKind::task || !w) return;  // the main fiber is pinned; plain threads never migrate
   h->was_pinned = f->pinned;
-  f->home = w;
-  f->pinned = true;
+  // A spare thread serving a stuck worker's queue retires once that worker moves again, and
+  // the fibers pinned to it would never run again: pin to the worker it stands in for, where
+  // the host continues (on that worker's thread) at its next suspension.
+  if (w->is_spare) {
+    if (Worker* stuck = w->victim.load(std::memory_order_acquire)) w = stuck;
+  }
+  // Atomic: a joiner on another worker may read them meanwhile (fiber_join's directed join,
+  // which then finds the fiber already started and ignores what it read).
+  std::atomic_ref<Worker*>(f->home).store(w, std::memory_order_relaxed);
+  std::atomic_ref<bool>(f->pinned).store(true, std::memory_order_relaxed);
 }
 
 void note_died(GreenletHost* h) {
   if (h->live.fetch_sub(1, std::memory_order_relaxed) != 1) return;
   FiberControl* f = h->fiber.load(std::memory_order_relaxed);
-  if (f && f->kind == FiberKind::task && f == current_fiber()) f->pinned = h->was_pinned;
+  if (f && f->kind == FiberKind::task && f == current_fiber()) {
+    std::atomic_ref<bool>(f->pinned).store(h->was_pinned, std::memory_order_relaxed);
+  }
 }
 
 void release_greenlet_stack(GreenletControl* g) noexcept {
@@ -165,7 +186,7 @@ void reap(GreenletControl* g) noexcept {
   // The host fiber's fields describe the running stack, so a park inside a greenlet saves it.
   self->san = f->san;
   f->stack = target->stack;
-  EhGlobals* eh = h->eh;
+  EhGlobals* eh = host_eh(h);
   self->eh_caught = eh->caught;
   self->eh_uncaught = eh->uncaught;
   eh->caught = target->eh_caught;
@@ -305,6 +326,9 @@ void process_pending(GreenletHost* h) noexcept {
 
 void* create_host() {
   FiberControl* f = current_fiber();
+  // A plain thread's stand-in control block never switched before: its first greenlet switch
+  // saves the thread's own sanitizer state (TSan's fiber) into the main greenlet from here.
+  if (f->kind == FiberKind::thread) f->san.init_for_current_thread();
   auto* h = new GreenletHost;
   h->fiber.store(f, std::memory_order_relaxed);
   h->main.host = h;
@@ -328,6 +352,7 @@ void* create_host() {
     }
   }
   h->eh = thread_eh_globals();
+  h->eh_worker = Worker::current();
   h->current = &h->main;
   return h;
 }

@@ -19,6 +19,7 @@
 namespace grove::detail {
 
 struct GreenletHost;
+class Worker;
 
 enum class GreenletState : std::uint8_t { unstarted, live, dead };
 
@@ -56,7 +57,8 @@ struct GreenletHost {
   // What every switch reads comes first (one cache line).
   std::atomic<FiberControl*> fiber;       // null once the host fiber (or thread) has finished
   GreenletControl* current = nullptr;     // the greenlet running in this host (borrowed)
-  EhGlobals* eh = nullptr;  // of the thread the host is pinned to while greenlets live
+  EhGlobals* eh = nullptr;  // of the thread the host runs on (pinned there while greenlets live)
+  Worker* eh_worker = nullptr;  // the worker whose thread `eh` belongs to (null: a plain thread)
   // Greenlets whose last handle was dropped on another thread: unwound here at the next switch.
   std::atomic<bool> has_pending{false};
   std::atomic<int> refs{1};               // the fiber-local slot, plus one per greenlet and per main handle
