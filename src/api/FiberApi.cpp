@@ -73,9 +73,14 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
   FiberControl* next = nullptr;
   Worker* w = Worker::current();
-  if (w && self->kind != FiberKind::thread && (!f->pinned || f->home == w) && Worker::claim_first_run(f)) {
+  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
     retain(f);  // owned by the stale queue entry, dropped when it is popped
-    next = f;
+    // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
+    if (f->pinned && f->home != w) {
+      resume(f, true);  // it must start on its own worker
+    } else {
+      next = f;
+    }
   }
   WaitQueue::Lock lock(f->joiners.mutex());
   while (!f->done.load(std::memory_order_acquire)) {
