@@ -74,13 +74,14 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
   FiberControl* next = nullptr;
   Worker* w = Worker::current();
-  // `pinned`/`home` change while a fiber runs greenlets (read atomically); they only matter if
-  // the claim succeeds, and a fiber that never ran has not changed them.
-  const bool pinned_elsewhere = std::atomic_ref<bool>(f->pinned).load(std::memory_order_relaxed) &&
-                                std::atomic_ref<Worker*>(f->home).load(std::memory_order_relaxed) != w;
-  if (w && self->kind != FiberKind::thread && !pinned_elsewhere && Worker::claim_first_run(f)) {
+  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
     retain(f);  // owned by the stale queue entry, dropped when it is popped
-    next = f;
+    // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
+    if (f->pinned && f->home != w) {
+      resume(f, true);  // it must start on its own worker
+    } else {
+      next = f;
+    }
   }
   WaitQueue::Lock lock(f->joiners.mutex());
   while (!f->done.load(std::memory_order_acquire)) {

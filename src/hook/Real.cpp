@@ -3,10 +3,19 @@
 #include <dlfcn.h>
 #include <gnu/lib-names.h>
 
+#include <link.h>
+
 #include <atomic>
 #include <cstdarg>
+#include <cstring>
+#include <cstdio>
+#include <cstdlib>
 
 #include "sys/Sys.hpp"
+
+#if defined(GROVE_TSAN)
+extern "C" void __tsan_init();
+#endif
 
 namespace grove::hook::real {
 namespace {
@@ -61,14 +70,91 @@ GROVE_REAL_FUNCTIONS(GROVE_REAL_DEFINE)
 int (*fcntl)(int, int, ...) = &standin_fcntl;
 int (*ioctl)(int, unsigned long, ...) = &standin_ioctl;
 
-void* resolve(const char* name, const char* version) noexcept {
-  void* p = version ? dlvsym(RTLD_NEXT, name, version) : dlsym(RTLD_NEXT, name);
-  if (p) return p;
+namespace {
+void* lookup(void* handle, const char* name, const char* version) {
+  return version ? dlvsym(handle, name, version) : dlsym(handle, name);
+}
+
+void* next_definition(const char* name, const char* version) {
+  if (void* p = lookup(RTLD_NEXT, name, version)) return p;
   // Under LD_PRELOAD libgrove comes after libc in the search order, so "next" finds nothing:
   // ask libc itself.
   static void* libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
-  if (!libc) return nullptr;
-  return version ? dlvsym(libc, name, version) : dlsym(libc, name);
+  return libc ? lookup(libc, name, version) : nullptr;
+}
+
+#if defined(GROVE_TSAN)
+// TSan models threads, locks, fd and resolver synchronisation in its interceptors (its getaddrinfo
+// one also hides glibc's internal, to it invisible, locking); a hook that calls libc past them
+// hides all that from it (a thread TSan never saw starting crashes on its first instrumented call).
+// So the real function is the interceptor whenever that forwards to the very function grove would
+// call anyway: false only when the runtime precedes grove's own hooks in the search order (it is
+// preloaded ahead of libgrove_preload.so), where it would forward back into the hook.
+struct LoadedObjects {
+  static constexpr int kMax = 64;
+  const char* names[kMax];
+  int count = 0;
+};
+
+int collect_object(dl_phdr_info* info, std::size_t, void* data) {
+  auto* objects = static_cast<LoadedObjects*>(data);
+  if (objects->count == LoadedObjects::kMax) return 1;
+  objects->names[objects->count++] = info->dlpi_name;
+  return 0;
+}
+
+bool same_object(const void* symbol, const char* object_name) {
+  Dl_info info;
+  return dladdr(symbol, &info) != 0 && info.dli_fname && std::strcmp(info.dli_fname, object_name) == 0;
+}
+
+void* sanitizer_interceptor(const char* name, const char* version, void* grove_would_call) {
+  static Dl_info runtime{};
+  static void* runtime_handle = [] {
+    void* handle = nullptr;
+    if (dladdr(reinterpret_cast<void*>(&__tsan_init), &runtime) && runtime.dli_fname && *runtime.dli_fname) {
+      handle = dlopen(runtime.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    }
+    return handle;
+  }();
+  if (!runtime_handle) return nullptr;  // a static runtime: its interceptors are the program's own
+  void* interceptor = lookup(runtime_handle, name, version);
+  if (!interceptor || !same_object(interceptor, runtime.dli_fname)) return nullptr;
+  // The definition the interceptor forwards to: the first one after the runtime, in load order
+  // (which is the global search order for everything loaded at start-up).
+  LoadedObjects objects;
+  dl_iterate_phdr(&collect_object, &objects);
+  bool past_runtime = false;
+  for (int i = 0; i < objects.count; ++i) {
+    const char* object = objects.names[i];
+    if (!past_runtime) {
+      past_runtime = object && std::strcmp(object, runtime.dli_fname) == 0;
+      continue;
+    }
+    if (!object || !*object) continue;
+    void* handle = dlopen(object, RTLD_LAZY | RTLD_NOLOAD);
+    if (!handle) continue;
+    void* definition = lookup(handle, name, version);
+    const bool defines = definition && same_object(definition, object);
+    dlclose(handle);
+    if (defines) return definition == grove_would_call ? interceptor : nullptr;
+  }
+  return nullptr;
+}
+#endif
+
+}  // namespace
+
+void* resolve(const char* name, const char* version) noexcept {
+  void* p = next_definition(name, version);
+#if defined(GROVE_TSAN)
+  if (void* interceptor = p ? sanitizer_interceptor(name, version, p) : nullptr) {
+    const char* only = getenv("DBG_ONLY");
+    if (getenv("DBG_PRINT")) fprintf(stderr, "interceptor %s\n", name);
+    if (!only || strstr(name, only)) return interceptor;
+  }
+#endif
+  return p;
 }
 
 void resolve_real_functions() noexcept {

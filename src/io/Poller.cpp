@@ -27,13 +27,13 @@ std::uint64_t pack(int fd, std::uint32_t generation) {
 }  // namespace
 
 Poller::Poller() {
-  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  epfd_ = sys::epoll_create1(EPOLL_CLOEXEC);
   wakefd_ = sys::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epfd_ < 0 || wakefd_ < 0) throw std::system_error(errno, std::generic_category(), "grove: cannot create the poller");
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLET;
   ev.data.u64 = kWakeTag;
-  epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+  sys::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
   g_poller = this;
 }
 
@@ -103,14 +103,14 @@ WaitOutcome Poller::wait(int fd, IoDirection dir, TimePoint deadline) {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
     ev.data.u64 = pack(fd, e->generation);
-    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (sys::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       if (errno == EPERM) {
         // Regular files and directories cannot be polled: they are always ready.
         return WaitOutcome::ready;
       }
       if (errno != EEXIST) return WaitOutcome::error;
       // Registered under an old generation by a descriptor that was closed behind our back.
-      epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+      sys::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
     }
     e->registered = true;
     e->ready[0] = e->ready[1] = false;
@@ -139,7 +139,7 @@ void Poller::forget(int fd) {
   FdEntry* e = FdTable::instance().find(fd);
   if (!e) return;
   WaitQueue::Lock lock(e->mutex());
-  if (e->registered) epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (e->registered) sys::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
   e->registered = false;
   ++e->generation;
   e->ready[0] = e->ready[1] = false;

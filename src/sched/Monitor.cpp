@@ -36,7 +36,7 @@ bool thread_sleeping_in_kernel(pid_t tid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
   char buf[512];
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  const int fd = sys::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   const long n = sys::read(fd, buf, sizeof buf - 1);
   sys::close(fd);
@@ -119,7 +119,8 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
     w->blocking_reported = true;
     report_blocking(w, s, stuck_for);
   }
-  if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) && nidle.load() == 0 &&
+  // Idle workers would take a stuck worker's queue themselves, but never a spare's.
+  if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) && (nidle.load() == 0 || w->is_spare) &&
       work_waiting(w, now) &&
       (stuck_for >= kHandoffRunnableAfter ||
        (thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid.load(std::memory_order_relaxed))))) {

@@ -149,6 +149,10 @@ void Runtime::wake_idle_worker(bool strict) {
 
 void Runtime::notify_inbox(Worker* w) {
   sys::full_fence();
+  if (w->is_spare) {  // never on the idle list: it waits for its pinned fibers in wait_for_loan
+    unpark_worker(w);
+    return;
+  }
   if (!w->idle.load(std::memory_order_seq_cst)) return;
   {
     std::lock_guard lock(idle_mu_);

@@ -1,7 +1,8 @@
 // Hand-off (Go's handoffp): when a worker is stuck in a call grove does not hook (regular-file
 // I/O, a raw futex, a CPU hog) while fibers wait behind it, the monitor lends a spare thread.
 // The spare steals the stuck worker's run queue and fires its timers until the worker switches
-// again, then gives its own queue back to the global queue and parks until it is lent again.
+// again, then gives its own queue back to the global queue and parks until it is lent again,
+// still running the fibers that a hooked call pinned to its thread (wait_for_loan).
 // Fibers pinned to the stuck worker (the adopted main fiber on worker 0) cannot move: they wait.
 #include <ctime>
 
@@ -42,25 +43,12 @@ bool Runtime::start_spare(Worker* stuck, std::uint64_t switches) {
 
 void Worker::spare_loop() {
   for (;;) {
-    Worker* stuck = nullptr;
-    while (!(stuck = victim.load(std::memory_order_acquire))) {
-      wake_word.store(0, std::memory_order_seq_cst);
-      if (!victim.load(std::memory_order_seq_cst)) sys::futex_wait(reinterpret_cast<std::uint32_t*>(&wake_word), 0, nullptr);
-    }
+    Worker* stuck = wait_for_loan();
     busy.store(true, std::memory_order_relaxed);
-    for (;;) {
-      const bool still_stuck = stuck->switches.load(std::memory_order_relaxed) == victim_switches;
-      if (still_stuck) {
-        if (FiberControl* f = find_spare_work(stuck)) {
-          switch_to(f, PostAction::none);
-          continue;
-        }
-      } else {
-        flush_to_global();
-        // Fibers that parked here with a deadline have their timers here: serve them first.
-        if (timers.empty()) break;
-        timers.fire_due(Clock::now());
-        flush_to_global();
+    while (stuck->switches.load(std::memory_order_relaxed) == victim_switches) {
+      if (FiberControl* f = find_spare_work(stuck)) {
+        switch_to(f, PostAction::none);
+        continue;
       }
       nap(std::chrono::milliseconds(1));
     }
@@ -70,8 +58,30 @@ void Worker::spare_loop() {
   }
 }
 
+// Between loans. A fiber that made a hooked call here is pinned to this thread for good (its code
+// may keep this thread's TLS addresses, errno's): the spare runs such fibers whenever they wake
+// (their wakers reach it through the inbox, see Runtime::notify_inbox) and fires their timers.
+// Every other fiber goes back to the global queue.
+Worker* Worker::wait_for_loan() {
+  for (;;) {
+    if (Worker* stuck = victim.load(std::memory_order_acquire)) return stuck;
+    drain_inbox();
+    timers.fire_due(Clock::now());
+    flush_to_global();
+    if (FiberControl* f = take_local()) {
+      switch_to(f, PostAction::none);
+      continue;
+    }
+    wake_word.store(0, std::memory_order_seq_cst);
+    if (victim.load(std::memory_order_seq_cst) || !inbox.empty()) continue;
+    const sys::SyscallTimeout timeout(timers.earliest());
+    sys::futex_wait(reinterpret_cast<std::uint32_t*>(&wake_word), 0, timeout.get());
+  }
+}
+
 FiberControl* Worker::find_spare_work(Worker* stuck) {
   housekeeping(false);
+  drain_inbox();
   if (FiberControl* f = take_local()) return f;
   stuck->timers.fire_due(Clock::now());  // wakes go to this spare (the current worker)
   if (FiberControl* f = take_local()) return f;
@@ -89,18 +99,24 @@ FiberControl* Worker::find_spare_work(Worker* stuck) {
   return take_global();
 }
 
+// Fibers pinned to this spare stay in its queue.
 void Worker::flush_to_global() {
   bool any = false;
-  if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) {
-    rt.global.push(f);
-    any = true;
-  }
-  while (FiberControl* f = ring.pop()) {
-    if (FiberControl* g = claim_entry(f)) {
-      rt.global.push(g);
+  FiberControl* pinned_here[RunQueue::kCapacity + 1];  // the ring and runnext
+  std::size_t kept = 0;
+  auto hand_out = [&](FiberControl* f) {
+    if (f->pinned && f->home == this) {
+      pinned_here[kept++] = f;
+    } else {
+      rt.global.push(f);
       any = true;
     }
+  };
+  if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) hand_out(f);
+  while (FiberControl* f = ring.pop()) {
+    if (FiberControl* g = claim_entry(f)) hand_out(g);
   }
+  for (std::size_t i = 0; i < kept; ++i) push_tail(pinned_here[i]);
   if (any) rt.wake_idle_worker(true);
 }
 

@@ -138,6 +138,7 @@ class Worker {
   }
   void forward_home(FiberControl* f);
   [[noreturn]] void spare_loop();
+  Worker* wait_for_loan();
   FiberControl* find_spare_work(Worker* stuck);
   void flush_to_global();
   void nap(std::chrono::milliseconds at_most);

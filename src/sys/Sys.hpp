@@ -1,6 +1,7 @@
 #pragma once
 // Raw system calls for the runtime's own use. Under the LD_PRELOAD shim, libc's read/write/poll/
 // epoll_wait/sched_yield/... resolve to grove's hooks, so the runtime must never call them itself.
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -31,6 +32,13 @@ inline int epoll_wait(int epfd, epoll_event* events, int max, const timespec* ti
   if (timeout) ms = static_cast<int>(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);
   return static_cast<int>(syscall(SYS_epoll_wait, epfd, events, max, ms));
 }
+// The poller's and monitor's own descriptors stay out of libc too: ThreadSanitizer's interceptors
+// would track them half-way (grove closes them raw), then report their reused numbers as races.
+inline int epoll_create1(int flags) { return static_cast<int>(syscall(SYS_epoll_create1, flags)); }
+inline int epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  return static_cast<int>(syscall(SYS_epoll_ctl, epfd, op, fd, event));
+}
+inline int open(const char* path, int flags) { return static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, flags)); }
 inline long read(int fd, void* buf, std::size_t n) { return syscall(SYS_read, fd, buf, n); }
 inline long write(int fd, const void* buf, std::size_t n) { return syscall(SYS_write, fd, buf, n); }
 inline int close(int fd) { return static_cast<int>(syscall(SYS_close, fd)); }

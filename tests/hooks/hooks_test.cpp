@@ -22,6 +22,7 @@
 
 #include "../core/TestUtil.hpp"
 #include "grove/grove.hpp"
+#include "sched/Runtime.hpp"
 
 using namespace std::chrono_literals;
 using grove::test::Clock;
@@ -496,4 +497,44 @@ TEST(Hooks, PlainThreadsPassThroughButStillBlockOnGroveSockets) {
   EXPECT_GE(elapsed_ms(t0), 40);
   close(sv[0]);
   close(sv[1]);
+}
+
+// Every worker blocks in a raw read() (unhooked), so fibers queued behind them run on spare
+// threads; a hooked call there pins them to the spare's thread. They must still run when they
+// wake after the loan ended (they were once stranded in the released spare's inbox).
+TEST(Hooks, FibersPinnedToASpareStillRunAfterTheLoanEnds) {
+  const unsigned n = grove::worker_count();
+  std::vector<int> fds(2 * n);
+  for (unsigned i = 0; i < n; ++i) ASSERT_EQ(pipe(&fds[2 * i]), 0);
+  std::atomic<unsigned> blocked{0};
+  std::atomic<int> asleep{0};
+  const auto handoffs_before = grove::detail::Runtime::get()->handoffs.load();
+  std::vector<grove::Fiber<long>> blockers;
+  for (unsigned i = 0; i < n; ++i) {
+    blockers.push_back(grove::spawn([&, i] {
+      char c = 0;
+      ++blocked;
+      return static_cast<long>(syscall(SYS_read, fds[2 * i], &c, 1));
+    }));
+  }
+  constexpr int kSleepers = 8;
+  std::vector<grove::Fiber<void>> sleepers;
+  for (int i = 0; i < kSleepers; ++i) {
+    sleepers.push_back(grove::spawn([&] {
+      while (blocked.load() < n) grove::sleep(1ms);
+      ++asleep;
+      usleep(300000);  // outlasts the loan: the blockers are released as soon as all sleep
+    }));
+  }
+  std::thread releaser([&] {
+    const auto start = Clock::now();
+    while (asleep.load() < kSleepers && elapsed_ms(start) < 5000) std::this_thread::sleep_for(1ms);
+    for (unsigned i = 0; i < n; ++i) EXPECT_EQ(syscall(SYS_write, fds[2 * i + 1], "x", 1), 1);
+  });
+  for (auto& b : blockers) EXPECT_EQ(b.get(), 1);
+  releaser.join();
+  EXPECT_EQ(asleep.load(), kSleepers);
+  for (auto& s : sleepers) EXPECT_TRUE(s.join(10s)) << "a fiber pinned to a spare never ran again";
+  EXPECT_GT(grove::detail::Runtime::get()->handoffs.load(), handoffs_before);
+  for (int fd : fds) close(fd);
 }
