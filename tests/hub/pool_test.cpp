@@ -38,8 +38,10 @@ TEST(Pool, SpawnWaitsWhileFull) {
   auto b = pool.spawn([&] { go.wait(); });
   EXPECT_TRUE(pool.full());
   EXPECT_EQ(pool.size(), 2u);
+  // Timed from here, not from when the spawner starts (that may be late on a loaded machine):
+  // its spawn cannot finish before go.set(), 30 ms on.
+  const auto t0 = Clock::now();
   auto spawner = grove::spawn([&] {
-    const auto t0 = Clock::now();
     pool.spawn([] {}).join();
     return elapsed_ms(t0);
   });
