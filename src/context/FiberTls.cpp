@@ -181,7 +181,15 @@ bool probe() {
 }  // namespace
 
 bool FiberTls::supported() noexcept {
+#if defined(GROVE_TSAN)
+    // ThreadSanitizer keeps each thread's own state in static TLS (libtsan's unexported
+    // cur_thread_placeholder): on a thread-fiber's TLS block it would find a zeroed copy and crash.
+    (void)&probe;
+    static const bool ok = g_tls_layout.ok =
+        fail("ThreadSanitizer keeps its per-thread state in the static TLS a thread-fiber replaces");
+#else
     static const bool ok = [] { return g_tls_layout.ok = probe(); }();
+#endif
     return ok;
 }
 

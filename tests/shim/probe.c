@@ -163,7 +163,8 @@ int main(void) {
   show("clock_nanosleep bad", -clock_nanosleep(CLOCK_MONOTONIC, 0, &badns, NULL));
   show("sched_yield", sched_yield());
   printf("slept >= 25ms: %d\n", ms_since(t0) >= 25);
-  /* Processes. */
+  /* Processes. Flushed first: ThreadSanitizer's _exit flushes stdio, so the child would repeat it. */
+  fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) _exit(5);
   int st = 0;
