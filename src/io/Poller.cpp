@@ -80,14 +80,14 @@ void Poller::dispatch(std::uint64_t data, std::uint32_t events) {
   if (!e) return;
   WaitQueue::Lock lock(e->mutex());
   if (!e->registered || e->generation != static_cast<std::uint32_t>(data >> 32)) return;
+  // A woken waiter retries its operation, which consumes the edge; only an edge nobody was
+  // waiting for is remembered (else the waiter's next EAGAIN would cost a useless retry).
   constexpr std::uint32_t kErr = EPOLLERR | EPOLLHUP;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI | kErr)) {
-    e->ready[0] = true;
-    e->waiters[0].notify_all();
+    if (e->waiters[0].notify_all() == 0) e->ready[0] = true;
   }
   if (events & (EPOLLOUT | kErr)) {
-    e->ready[1] = true;
-    e->waiters[1].notify_all();
+    if (e->waiters[1].notify_all() == 0) e->ready[1] = true;
   }
 }
 
@@ -121,7 +121,6 @@ WaitOutcome Poller::wait(int fd, IoDirection dir, TimePoint deadline) {
   }
   switch (e->waiters[d].wait(lock, deadline)) {
     case WakeReason::notified:
-      // The flag stays set: a waiter woken with us may still need this edge.
       return WaitOutcome::ready;
     case WakeReason::timed_out:
       return WaitOutcome::timed_out;
