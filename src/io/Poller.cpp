@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 
 #include "sched/Park.hpp"
 #include "sched/Runtime.hpp"
+#include "sched/Worker.hpp"
 #include "sys/Sys.hpp"
 #include "sys/Timeout.hpp"
 
@@ -56,10 +58,19 @@ void Poller::interrupt() {
 }
 
 int Poller::poll(TimePoint deadline) {
+  // Take no more events than the polling worker's run queue has room for: the rest stay in the
+  // kernel's ready list, in order. Woken fibers that overflow the run queue go to the global
+  // queue, where a busy worker takes one per 61 ticks (a p99 of seconds at 5000 connections).
+  int room = kMaxEvents;
+  if (const Worker* w = Worker::current()) {
+    const std::uint32_t queued = w->ring.size();
+    if (queued >= RunQueue::kCapacity) return 0;
+    room = std::min(room, static_cast<int>(RunQueue::kCapacity - queued));
+  }
   epoll_event events[kMaxEvents];
   const sys::SyscallTimeout timeout(deadline);
   const int saved_errno = errno;
-  int n = sys::epoll_wait(epfd_, events, kMaxEvents, timeout.get());
+  int n = sys::epoll_wait(epfd_, events, room, timeout.get());
   errno = saved_errno;
   int woken = 0;
   for (int i = 0; i < n; ++i) {
