@@ -27,9 +27,9 @@ run=$(sed -n 's/.*grove-run=\(.*\)/\1/p' <<<"$paths" | head -1)
 case "$preload" in "$prefix"/*/libgrove_preload.so) ;; *) fail "grove::preload is '$preload', not in $prefix" ;; esac
 case "$run" in "$prefix"/bin/grove-run) ;; *) fail "grove::grove-run is '$run', not $prefix/bin/grove-run" ;; esac
 
-out=$(LD_LIBRARY_PATH="$libdirs" timeout 60 "$work/hooks/overlap") || fail "overlap: $out"
+out=$(GROVE_WORKERS=1 LD_LIBRARY_PATH="$libdirs" timeout 60 "$work/hooks/overlap") || fail "overlap: $out"
 echo "grove::hooks consumer printed: $out"
-[ "$out" = "usleep=0 read=5 write=5 overlapped=yes" ] || fail "overlap printed '$out'"
+[ "$out" = "usleep=0 read=5 write=5 one_thread=yes overlapped=yes" ] || fail "overlap printed '$out'"
 
 # Without the shim: plain OS threads. With the installed grove-run (no LD_LIBRARY_PATH: the shim
 # finds libgrove next to itself): the shim is loaded, and as fibers on one worker the four
