@@ -50,8 +50,9 @@ int main() {
   const Result put = writer.get();
   one_thread = one_thread && got.thread == main_thread && put.thread == main_thread;
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  // One sleep's worth (200 ms), not nine (1.8 s in a row): under 600 ms even on a loaded machine.
-  const bool overlapped = ms < 3.0 * kSleepUs / 1000.0;
+  // About one sleep's worth (200 ms), not nine in a row (1.8 s); generous for a loaded machine.
+  // The strict check is one_thread: without the hooks, spare threads must take the calls over.
+  const bool overlapped = ms < 7.5 * kSleepUs / 1000.0;
   std::printf("usleep=%ld read=%ld write=%ld one_thread=%s overlapped=%s\n", sleep_rc, got.rc, put.rc,
               one_thread ? "yes" : "no", overlapped ? "yes" : "no");
   std::fprintf(stderr, "elapsed %.1f ms\n", ms);
