@@ -1,9 +1,13 @@
 # `cmake --install` puts headers, libgrove and a package config so find_package(grove) works.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
-install(TARGETS grove grove_static EXPORT groveTargets
+# Also the hooks (grove::hooks, linking libgrove_hooks.a whole), the LD_PRELOAD shim
+# (grove::preload) and grove-run (grove::grove-run), which finds the shim relative to itself.
+install(TARGETS grove grove_static grove_hooks grove_preload grove-run EXPORT groveTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS grove_hooks_archive ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/grove DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT groveTargets NAMESPACE grove:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/grove)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/groveConfig.cmake.in

@@ -25,8 +25,8 @@ const char kUsage[] =
     "  -h, --help           this text\n"
     "\n"
     "Other settings come from the environment (GROVE_STACK_SIZE, GROVE_MAX_BLOCKING_MS, ...).\n"
-    "The shim library is found next to this program (../lib/libgrove_preload.so) unless\n"
-    "GROVE_PRELOAD names it.\n";
+    "The shim library is found next to this program (../lib/libgrove_preload.so, or where\n"
+    "cmake --install put it) unless GROVE_PRELOAD names it.\n";
 
 [[noreturn]] void usage_error(const std::string& what) {
   std::fprintf(stderr, "grove-run: %s\n(grove-run --help for usage)\n", what.c_str());
@@ -42,6 +42,12 @@ bool whole_number(const char* s, unsigned long& out) {
   return true;
 }
 
+#ifndef GROVE_PRELOAD_RELDIR
+#define GROVE_PRELOAD_RELDIR "../lib"
+#endif
+
+// The shim next to this program: where `cmake --install` puts it relative to bin/ (the
+// library directory may be lib64 or lib/<triplet>), else ../lib as in the build tree.
 std::string preload_path() {
   if (const char* p = std::getenv("GROVE_PRELOAD")) return p;
   char exe[PATH_MAX];
@@ -50,7 +56,9 @@ std::string preload_path() {
   exe[n] = '\0';
   std::string dir(exe);
   dir.erase(dir.rfind('/'));
-  return dir + "/../lib/libgrove_preload.so";
+  const std::string installed = dir + "/" GROVE_PRELOAD_RELDIR "/libgrove_preload.so";
+  const std::string build_tree = dir + "/../lib/libgrove_preload.so";
+  return access(installed.c_str(), F_OK) == 0 || access(build_tree.c_str(), F_OK) != 0 ? installed : build_tree;
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
 
 void fiber_start(FiberControl* f, TaskBase* task) {
   Runtime& rt = runtime();
+  rt.ensure_threads();
   f->task = task;
   retain(f);  // the scheduler's reference, dropped when the fiber is retired
   Worker* w = Worker::current();

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "hook/Active.hpp"
 #include "hook/FdState.hpp"
 #include "hook/Hook.hpp"
 #include "hook/Real.hpp"

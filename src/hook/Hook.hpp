@@ -31,9 +31,7 @@
 
 namespace grove::hook {
 
-// True when the caller is a grove fiber (hooks may park it); false on plain threads, on a worker's
-// scheduler context, and before the runtime starts: then hooks behave exactly like libc.
-bool active() noexcept;
+// Whether the caller may be parked: hook/Active.hpp (inline, for src/hook only).
 
 // --- sockets (SocketHooks.cpp)
 int socket(int domain, int type, int protocol);

@@ -58,15 +58,31 @@ std::vector<iovec> iov_after(const iovec* iov, int n, std::size_t skip) {
   return out;
 }
 
+
+// Regular files and the character devices epoll refuses (/dev/null, /dev/zero) need nothing
+// but the real call: answered from the entry's flags before any other work (dd under the shim).
+inline bool known_passthrough(int fd) {
+  const detail::FdEntry* e = detail::FdTable::instance().find(fd);
+  constexpr std::uint32_t kBits = kKnown | kPassthrough;
+  return e && (e->user_flags.load(std::memory_order_acquire) & kBits) == kBits;
+}
+
 }  // namespace
 
 // In a fiber, plain read/write skip libc's wrapper: in a multi-threaded process it brackets the
 // call with pthread cancellation bookkeeping that worker threads never need (~15% of a dd loop).
-ssize_t read(int fd, void* buf, size_t n) {
+namespace {
+__attribute__((noinline)) ssize_t read_slow(int fd, void* buf, size_t n) {
   return io_call(fd, kRead, false, true, [&](bool dw, bool fiber) -> ssize_t {
     if (dw) return real::recv(fd, buf, n, MSG_DONTWAIT);
     return fiber ? sys::read(fd, buf, n) : real::read(fd, buf, n);
   });
+}
+}  // namespace
+
+ssize_t read(int fd, void* buf, size_t n) {
+  if (known_passthrough(fd)) return active() ? sys::read(fd, buf, n) : real::read(fd, buf, n);
+  return read_slow(fd, buf, n);
 }
 
 ssize_t readv(int fd, const iovec* iov, int iovcnt) {
@@ -103,7 +119,8 @@ int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* time
                  [&](bool dw, bool) { return real::recvmmsg(fd, msgs, vlen, flags | (dw ? MSG_DONTWAIT : 0), timeout); });
 }
 
-ssize_t write(int fd, const void* buf, size_t n) {
+namespace {
+__attribute__((noinline)) ssize_t write_slow(int fd, const void* buf, size_t n) {
   if (n > PIPE_BUF && unmanaged_stream(fd)) {
     return transfer_all(n, [&](std::size_t done, IoMode* mode) {
       const std::size_t piece = std::min<std::size_t>(n - done, PIPE_BUF);
@@ -118,6 +135,13 @@ ssize_t write(int fd, const void* buf, size_t n) {
       return fiber ? sys::write(fd, p, n - done) : real::write(fd, p, n - done);
     }, mode);
   });
+}
+
+}  // namespace
+
+ssize_t write(int fd, const void* buf, size_t n) {
+  if (known_passthrough(fd)) return active() ? sys::write(fd, buf, n) : real::write(fd, buf, n);
+  return write_slow(fd, buf, n);
 }
 
 ssize_t writev(int fd, const iovec* iov, int iovcnt) {

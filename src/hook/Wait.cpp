@@ -13,11 +13,6 @@
 
 namespace grove::hook {
 
-bool active() noexcept {
-  detail::Worker* w = detail::Worker::current();
-  return w && w->running_fiber()->kind != detail::FiberKind::scheduler;
-}
-
 TimePoint deadline_in(std::int64_t ns) {
   if (ns <= 0) return kNoDeadline;
   return Clock::now() + std::chrono::nanoseconds(ns);

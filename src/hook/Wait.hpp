@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "grove/detail/fiber_core.hpp"
+#include "hook/Active.hpp"
 #include "io/FdTable.hpp"
 
 

@@ -1,19 +1,12 @@
 #include "io/FdTable.hpp"
 
 #include <new>
+#include <type_traits>
 
 namespace grove::detail {
 
-FdTable& FdTable::instance() {
-  static FdTable* table = new FdTable();  // never destroyed: workers may outlive static destructors
-  return *table;
-}
-
-FdEntry* FdTable::find(int fd) const {
-  if (fd < 0 || (fd >> kChunkBits) >= kMaxChunks) return nullptr;
-  FdEntry* chunk = chunks_[fd >> kChunkBits].load(std::memory_order_acquire);
-  return chunk ? &chunk[fd & (kChunkSize - 1)] : nullptr;
-}
+constinit FdTable g_fd_table;
+static_assert(std::is_trivially_destructible_v<FdTable>);
 
 void FdTable::reset_after_fork() {
   for (auto& slot : chunks_) {
@@ -31,7 +24,7 @@ void FdTable::reset_after_fork() {
   }
 }
 
-FdEntry* FdTable::get(int fd) {
+FdEntry* FdTable::create(int fd) {
   if (fd < 0 || (fd >> kChunkBits) >= kMaxChunks) return nullptr;
   auto& slot = chunks_[fd >> kChunkBits];
   FdEntry* chunk = slot.load(std::memory_order_acquire);

@@ -38,19 +38,35 @@ class FdTable {
   static constexpr int kChunkSize = 1 << kChunkBits;
   static constexpr int kMaxChunks = 4096;  // 16M descriptors
 
+  // Inline with find/get: every hooked call looks its descriptor up. (libgrove only: the table
+  // itself is hidden.)
   static FdTable& instance();
 
   // The entry for `fd`, created on first use; nullptr if fd is negative or beyond the table.
-  FdEntry* get(int fd);
+  FdEntry* get(int fd) {
+    if (FdEntry* e = find(fd)) [[likely]] return e;
+    return create(fd);
+  }
   // The entry if it exists, else nullptr (never allocates).
-  FdEntry* find(int fd) const;
+  FdEntry* find(int fd) const {
+    if (fd < 0 || (fd >> kChunkBits) >= kMaxChunks) [[unlikely]] return nullptr;
+    FdEntry* chunk = chunks_[fd >> kChunkBits].load(std::memory_order_acquire);
+    return chunk ? &chunk[fd & (kChunkSize - 1)] : nullptr;
+  }
 
   // In the child of fork(): no fiber of the parent waits any more and the poller is new, so
   // every entry forgets its waiters and registration (the hooks' flags and timeouts stay).
   void reset_after_fork();
 
  private:
+  FdEntry* create(int fd);  // allocates the chunk holding `fd`
+
   std::atomic<FdEntry*> chunks_[kMaxChunks] = {};
 };
+
+// Constant-initialised (all chunks null) and trivially destructible: usable from the first
+// constructor that calls a hook, and still there while static destructors run.
+extern FdTable g_fd_table __attribute__((visibility("hidden")));
+inline FdTable& FdTable::instance() { return g_fd_table; }
 
 }  // namespace grove::detail

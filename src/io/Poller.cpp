@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 
 #include "sched/Park.hpp"
 #include "sched/Runtime.hpp"
+#include "sched/Worker.hpp"
 #include "sys/Sys.hpp"
 #include "sys/Timeout.hpp"
 
@@ -56,10 +58,19 @@ void Poller::interrupt() {
 }
 
 int Poller::poll(TimePoint deadline) {
+  // Take no more events than the polling worker's run queue has room for: the rest stay in the
+  // kernel's ready list, in order. Woken fibers that overflow the run queue go to the global
+  // queue, where a busy worker takes one per 61 ticks (a p99 of seconds at 5000 connections).
+  int room = kMaxEvents;
+  if (const Worker* w = Worker::current()) {
+    const std::uint32_t queued = w->ring.size();
+    if (queued >= RunQueue::kCapacity) return 0;
+    room = std::min(room, static_cast<int>(RunQueue::kCapacity - queued));
+  }
   epoll_event events[kMaxEvents];
   const sys::SyscallTimeout timeout(deadline);
   const int saved_errno = errno;
-  int n = sys::epoll_wait(epfd_, events, kMaxEvents, timeout.get());
+  int n = sys::epoll_wait(epfd_, events, room, timeout.get());
   errno = saved_errno;
   int woken = 0;
   for (int i = 0; i < n; ++i) {
@@ -80,14 +91,14 @@ void Poller::dispatch(std::uint64_t data, std::uint32_t events) {
   if (!e) return;
   WaitQueue::Lock lock(e->mutex());
   if (!e->registered || e->generation != static_cast<std::uint32_t>(data >> 32)) return;
+  // A woken waiter retries its operation, which consumes the edge; only an edge nobody was
+  // waiting for is remembered (else the waiter's next EAGAIN would cost a useless retry).
   constexpr std::uint32_t kErr = EPOLLERR | EPOLLHUP;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI | kErr)) {
-    e->ready[0] = true;
-    e->waiters[0].notify_all();
+    if (e->waiters[0].notify_all() == 0) e->ready[0] = true;
   }
   if (events & (EPOLLOUT | kErr)) {
-    e->ready[1] = true;
-    e->waiters[1].notify_all();
+    if (e->waiters[1].notify_all() == 0) e->ready[1] = true;
   }
 }
 
@@ -121,7 +132,6 @@ WaitOutcome Poller::wait(int fd, IoDirection dir, TimePoint deadline) {
   }
   switch (e->waiters[d].wait(lock, deadline)) {
     case WakeReason::notified:
-      // The flag stays set: a waiter woken with us may still need this edge.
       return WaitOutcome::ready;
     case WakeReason::timed_out:
       return WaitOutcome::timed_out;

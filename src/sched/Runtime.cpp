@@ -105,12 +105,21 @@ Runtime& Runtime::restart_in_child(std::unique_ptr<EventSource> events) {
   return rt->launch(first_thread);
 }
 
-// Publishes the runtime and starts its threads: workers from `first_thread` on, and the monitor.
+// Publishes the runtime. Its threads (workers from `first_thread` on, and the monitor) start now,
+// or with the first spawn if a thread was adopted (see ensure_threads).
 Runtime& Runtime::launch(unsigned first_thread) {
+  first_thread_ = first_thread;
   instance_.store(this, std::memory_order_release);
-  for (unsigned i = first_thread; i < workers.size(); ++i) workers[i]->start_thread();
-  spawn_runtime_thread("grove-monitor", [this] { monitor_loop(); });
+  if (first_thread == 0) start_threads();
   return *this;
+}
+
+void Runtime::start_threads() {
+  std::lock_guard lock(threads_mu_);
+  if (threads_started_.load(std::memory_order_relaxed)) return;
+  for (unsigned i = first_thread_; i < workers.size(); ++i) workers[i]->start_thread();
+  spawn_runtime_thread("grove-monitor", [this] { monitor_loop(); });
+  threads_started_.store(true, std::memory_order_release);
 }
 
 void Runtime::inject(FiberControl* f) {

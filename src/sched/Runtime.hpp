@@ -38,6 +38,13 @@ class Runtime {
   bool single_worker() const { return workers.size() == 1; }
   std::uint64_t next_fiber_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
+  // The other workers and the monitor start with the first spawned fiber when the main thread was
+  // adopted: until then its main fiber is the only one, and a single-threaded process is cheaper
+  // for the kernel (an unmodified program under the shim that never spawns stays single-threaded).
+  void ensure_threads() {
+    if (!threads_started_.load(std::memory_order_acquire)) [[unlikely]] start_threads();
+  }
+
   // A fiber became runnable on a thread that is not a worker (or is pinned elsewhere).
   void inject(FiberControl* f);
   // Wakes an idle worker to look for work if none is spinning. `strict` adds the full fence a
@@ -87,12 +94,16 @@ class Runtime {
   Runtime(const Config& config, std::unique_ptr<EventSource> events);
   static std::atomic<Runtime*> instance_;
   Runtime& launch(unsigned first_thread);
+  void start_threads();
 
   std::unique_ptr<EventSource> events_;
   sys::FutexLock idle_mu_;
   std::vector<Worker*> idle_list_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<Clock::rep> last_poll_{0};
+  unsigned first_thread_ = 0;  // workers below it run on adopted threads
+  std::atomic<bool> threads_started_{false};
+  sys::FutexLock threads_mu_;
 };
 
 // Starts an OS thread for the runtime's own use (workers, monitor, spares, thread pools) with the

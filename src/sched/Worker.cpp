@@ -204,8 +204,13 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
 }
 
 bool Worker::drain_inbox() {
+  // Only as many as the run queue holds: an overflow would move its oldest fibers to the global
+  // queue, which a busy worker serves one per 61 ticks (the monitor's poll on a preempted
+  // worker's behalf can wake hundreds of its pinned fibers at once).
   bool any = false;
-  while (FiberControl* f = inbox.pop()) {
+  while (ring.size() < RunQueue::kCapacity) {
+    FiberControl* f = inbox.pop();
+    if (!f) break;
     push_tail(f);
     any = true;
   }
