@@ -68,7 +68,11 @@ void Runtime::monitor_loop() {
   int idle_rounds = 0;
   for (;;) {
     if (nidle.load() == n) {
-      if (++idle_rounds >= 3) {
+      if (++idle_rounds >= 3 && !poller_blocked()) {
+        // Every worker idle and none in the poller: they sleep on futexes, deaf to I/O. Only a
+        // bug elsewhere leaves them so for long; poll for them, which wakes one to take over.
+        poll_now();
+      } else if (idle_rounds >= 3) {
         monitor_word.store(0, std::memory_order_seq_cst);
         monitor_sleeping.store(true, std::memory_order_seq_cst);
         if (nidle.load(std::memory_order_seq_cst) == n) {

@@ -226,12 +226,17 @@ bool Runtime::poller_blocked() const {
 int Runtime::poll_now() {
   if (!events_->try_acquire()) return -1;
   const int woken = events_->poll(TimePoint{});
-  events_->release();
   last_poll_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-  // A worker that went idle while we held the poller sleeps on its futex, deaf to I/O: wake it
-  // so it can take the poller over.
-  if (nidle.load(std::memory_order_relaxed) > 0 && !poller_blocked()) wake_idle_worker(true);
+  release_poller();
   return woken;
+}
+
+void Runtime::release_poller() {
+  events_->release();
+  // Pairs with sleep_until_work (publish idle, fence, try_acquire fails, futex): one of us sees
+  // the other. Without the fence our load of nidle may pass our release store (x86 too).
+  sys::full_fence();
+  if (nidle.load(std::memory_order_relaxed) > 0 && !poller_blocked()) wake_idle_worker(false);
 }
 
 }  // namespace grove::detail

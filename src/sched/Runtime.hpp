@@ -70,6 +70,9 @@ class Runtime {
 
   // A non-blocking poll for I/O readiness if no other thread is polling; -1 if one is.
   int poll_now();
+  // Gives the poller back after polling on behalf of others (poll_now, a spare's nap). A worker
+  // that went idle meanwhile found it taken and sleeps on its futex, deaf to I/O: wake one.
+  void release_poller();
   bool poller_blocked() const;
   TimePoint last_poll() const { return TimePoint(Clock::duration(last_poll_.load(std::memory_order_relaxed))); }
 

@@ -125,7 +125,7 @@ void Worker::nap(std::chrono::milliseconds at_most) {
   const TimePoint deadline = std::min(Clock::now() + at_most, timers.earliest());
   if (rt.events()->try_acquire()) {
     rt.events()->poll(deadline);
-    rt.events()->release();
+    rt.release_poller();
     return;
   }
   const timespec ts = sys::time_left(deadline);
