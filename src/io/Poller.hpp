@@ -17,6 +17,7 @@ class Poller final : public EventSource {
 
   bool try_acquire() override { return !held_.exchange(true, std::memory_order_acquire); }
   void release() override { held_.store(false, std::memory_order_release); }
+  bool held() const override { return held_.load(std::memory_order_relaxed); }
   int poll(TimePoint deadline) override;
   void interrupt() override;
 

@@ -11,6 +11,7 @@ class EventSource {
   // Only one thread polls at a time; others sleep on their futex.
   virtual bool try_acquire() = 0;
   virtual void release() = 0;
+  virtual bool held() const = 0;  // for diagnostics (grove_dump_state)
   // Waits for events until `deadline` (does not block if it has passed) and wakes the fibers
   // they concern. Returns the number of fibers woken. Only the holder calls it.
   virtual int poll(TimePoint deadline) = 0;

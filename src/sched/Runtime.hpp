@@ -116,3 +116,7 @@ pthread_t spawn_runtime_thread(std::string name, std::function<void()> body, boo
 void join_runtime_thread(pthread_t thread);
 
 }  // namespace grove::detail
+
+// Writes the scheduler's state (one line per worker and spare) to `fd`; for stalls, from gdb:
+// `gdb -p PID -batch -ex 'call grove_dump_state(2)'` (StateDump.cpp).
+extern "C" void grove_dump_state(int fd);

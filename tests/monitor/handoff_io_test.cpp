@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -71,6 +72,35 @@ TEST(Handoff, IdleWorkersStillServeIoAfterASpareRetires) {
     ASSERT_LT(wake_ms, 1500) << "round " << round << ": the readable socket was not noticed";
   }
   EXPECT_GT(grove::detail::Runtime::get()->handoffs.load(), handoffs_before);
+}
+
+}  // namespace
+
+namespace {
+
+std::string dump_state() {
+  int p[2];
+  EXPECT_EQ(pipe(p), 0);
+  grove_dump_state(p[1]);
+  ::close(p[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(p[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(p[0]);
+  return out;
+}
+
+TEST(StateDump, OneLinePerWorkerWithQueuesAndPollerState) {
+  const std::string out = dump_state();
+  EXPECT_EQ(out.rfind("grove: workers=" + std::to_string(grove::worker_count()) + " ", 0), 0u) << out;
+  EXPECT_NE(out.find(" poller="), std::string::npos) << out;
+  for (unsigned i = 0; i < grove::worker_count(); ++i) {
+    // The caller's own worker is running this fiber.
+    const std::string running = static_cast<int>(i) == grove::current_worker_index() ? "running=fiber" : "running=";
+    EXPECT_NE(out.find("worker " + std::to_string(i) + ": " + running), std::string::npos) << out;
+  }
+  EXPECT_NE(out.find(" ring="), std::string::npos) << out;
+  EXPECT_NE(out.find(" inbox="), std::string::npos) << out;
 }
 
 }  // namespace
