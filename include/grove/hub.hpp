@@ -30,6 +30,9 @@ auto spawn_later(std::chrono::duration<Rep, Period> delay, Fn&& fn, Args&&... ar
 class IWait {
  public:
   IWait(std::vector<WaitableRef> objects, OptionalTimeout timeout = std::nullopt, std::optional<std::size_t> count = std::nullopt);
+  ~IWait();
+  IWait(const IWait&) = delete;
+  IWait& operator=(const IWait&) = delete;
   // The next ready object's index, or nullopt when done or timed out. Throws the fiber's
   // interrupt (FiberExit, Timeout) if one arrives while waiting.
   std::optional<std::size_t> next();
@@ -68,6 +71,7 @@ class IWait {
   detail::TimePoint deadline_;
   std::size_t remaining_;
   bool timed_out_ = false;
+  bool watches_fibers_ = false;  // fibers are reported in the order they finished
 };
 
 inline IWait iwait(std::initializer_list<WaitableRef> objects, OptionalTimeout timeout = std::nullopt,
@@ -94,7 +98,8 @@ std::vector<std::size_t> wait(const Range& objects, OptionalTimeout timeout = st
 }
 
 // Waits for the fibers (all, or `count` of them) to finish, at most `timeout`; returns the
-// finished ones in the order they finished (gevent.joinall). With `raise_error`, the first
+// finished ones in the order they finished (gevent.joinall; fibers that had finished before the
+// wait began come in the order given). With `raise_error`, the first
 // fiber found failed stops the wait and its exception is rethrown.
 template <std::ranges::input_range Range>
 auto joinall(const Range& fibers, OptionalTimeout timeout = std::nullopt, bool raise_error = false,

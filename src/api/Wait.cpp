@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "api/Bootstrap.hpp"
+#include "fiber/FiberControl.hpp"
+#include "fiber/FiberLifecycle.hpp"
 #include "grove/hub.hpp"
 #include "sched/Park.hpp"
 
@@ -27,7 +29,19 @@ IWait::IWait(std::vector<WaitableRef> objects, OptionalTimeout timeout, std::opt
     if (!o.waitable() && !o.fiber()) throw std::invalid_argument("grove::wait: an empty Fiber handle is not waitable");
   }
   remaining_ = std::min(count.value_or(objects_.size()), objects_.size());
+  watches_fibers_ = std::ranges::any_of(objects_, [](const WaitableRef& o) { return !o.waitable(); });
+  if (watches_fibers_) watch_finish_order();
 }
+
+IWait::~IWait() {
+  if (watches_fibers_) unwatch_finish_order();
+}
+
+namespace {
+// Among ready objects: other waitables first (in the order given), then fibers by finish order
+// (fibers that finished before the wait began are unstamped and come first, in the order given).
+std::uint64_t report_rank(const WaitableRef& o) { return o.waitable() ? 0 : o.fiber().control()->finish_order; }
+}  // namespace
 
 std::optional<std::size_t> IWait::next() {
   if (remaining_ == 0 || timed_out_) return std::nullopt;
@@ -40,11 +54,16 @@ std::optional<std::size_t> IWait::next() {
   std::unique_ptr<Waiter[]> waiters;
   for (;;) {
     pending.clear();
+    std::optional<std::size_t> first_ready;
     for (std::size_t i = 0; i < objects_.size(); ++i) {
       if (reported_[i]) continue;
-      if (objects_[i].ready()) return take(i);
-      pending.push_back(i);
+      if (!objects_[i].ready()) {
+        pending.push_back(i);
+      } else if (!first_ready || report_rank(objects_[i]) < report_rank(objects_[*first_ready])) {
+        first_ready = i;
+      }
     }
+    if (first_ready) return take(*first_ready);
     if (pending.empty()) return std::nullopt;
     if (deadline_ != kNoDeadline && Clock::now() >= deadline_) {
       timed_out_ = true;

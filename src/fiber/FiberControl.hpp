@@ -75,6 +75,9 @@ class FiberControl {
   std::string name;
   std::atomic<int> refs{1};
   std::atomic<bool> done{false};
+  // Position in the process-wide finish order, stamped only while some iwait/joinall watches
+  // (0: not stamped); written before `done` is published.
+  std::uint64_t finish_order = 0;
   std::atomic<bool> started{false};
   // False only while the fiber's one queue entry is its tagged spawn entry in a run queue: a
   // joiner may then claim the first run and switch straight to it (see Worker::claim_entry).

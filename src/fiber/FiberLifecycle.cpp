@@ -12,6 +12,14 @@
 #include "sys/Sys.hpp"
 
 namespace grove::detail {
+
+namespace {
+std::atomic<int> finish_order_watchers{0};
+std::atomic<std::uint64_t> finish_order_counter{0};
+}  // namespace
+
+void watch_finish_order() noexcept { finish_order_watchers.fetch_add(1, std::memory_order_seq_cst); }
+void unwatch_finish_order() noexcept { finish_order_watchers.fetch_sub(1, std::memory_order_release); }
 namespace {
 
 std::string describe(const std::exception_ptr& e) {
@@ -57,6 +65,9 @@ void run_fiber_body(FiberControl* self) {
   destroy_fiber_locals(self);  // grove::local values die with their fiber, before joiners wake
   self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
   WaitQueue::Lock lock(self->joiners.mutex());
+  if (finish_order_watchers.load(std::memory_order_acquire) > 0) {
+    self->finish_order = finish_order_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
   self->done.store(true, std::memory_order_release);
   const bool someone_waits = !self->joiners.empty() || self->error_observed;
   LinkNode* links = std::exchange(self->links, nullptr);

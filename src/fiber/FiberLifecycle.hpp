@@ -12,6 +12,12 @@ void run_fiber_body(FiberControl* self);
 // and drops the scheduler's reference.
 void retire_fiber(FiberControl* f, StackCache* cache);
 
+// While at least one watcher is registered, finishing fibers are stamped in finish order. A fiber
+// that finishes after observing another's finish (join, ready) gets the larger stamp: it reads the
+// watcher count no earlier than the first did.
+void watch_finish_order() noexcept;
+void unwatch_finish_order() noexcept;
+
 // Creates a fiber context that starts in run_fiber_body (defined by the scheduler).
 Fcontext make_fiber_context(FiberControl* f);
 

@@ -51,6 +51,29 @@ TEST(JoinAll, HeterogeneousFibersWithInitializerList) {
   EXPECT_EQ(a.get(), 1);
 }
 
+// Fibers that all finished while nobody looked still come out in the order they finished (a joined
+// b and c, so it finished after them), not in the order given.
+TEST(JoinAll, FinishOrderSurvivesALateLook) {
+  auto b = grove::spawn([] { grove::sleep(5ms); });
+  auto c = grove::spawn([] { grove::sleep(2ms); });
+  auto a = grove::spawn([b, c] {
+    b.join();
+    c.join();
+    return 1;
+  });
+  grove::IWait it({a, b, c});
+  grove::sleep(100ms);  // everything finishes before the first look
+  ASSERT_TRUE(a.ready() && b.ready() && c.ready());
+  std::vector<std::size_t> order;
+  while (auto i = it.next()) order.push_back(*i);
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(order.back(), 0u) << "a finished last";
+  // A later joinall agrees: the order was recorded when they finished.
+  auto done = grove::joinall({a, b, c});
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done.back(), a);
+}
+
 TEST(JoinAll, TimeoutReturnsOnlyTheFinished) {
   std::vector<grove::Fiber<int>> fs;
   fs.push_back(grove::spawn([] { return 1; }));
