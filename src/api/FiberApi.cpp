@@ -48,7 +48,7 @@ void fiber_start(FiberControl* f, TaskBase* task) {
   f->task = task;
   retain(f);  // the scheduler's reference, dropped when the fiber is retired
   Worker* w = Worker::current();
-  if (f->pinned) f->home = w ? w : rt.workers[0].get();
+  if (f->pinned) f->home = w ? w->home_for_spawn() : rt.workers[0].get();
   if (w) {
     w->enqueue_spawned(f);
   } else {

@@ -129,7 +129,7 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
 }
 
 bool Runtime::work_waiting(const Worker* w, TimePoint now) const {
-  return !w->ring.empty() || w->runnext.load(std::memory_order_acquire) || !global.empty() ||
+  return !w->ring.empty() || w->stealable_next() || !global.empty() ||
          (!w->timers.empty() && w->timers.earliest() <= now);
 }
 

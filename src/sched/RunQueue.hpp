@@ -78,6 +78,11 @@ class RunQueue {
     }
   }
 
+  // How many entries were ever pushed (owner only) / ever taken, by anyone: a position in the
+  // queue's history that PinnedQueue marks are compared with.
+  std::uint32_t pushed() const noexcept { return tail_.load(std::memory_order_relaxed); }
+  std::uint32_t consumed() const noexcept { return head_.load(std::memory_order_acquire); }
+
   std::uint32_t size() const noexcept {
     return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
   }

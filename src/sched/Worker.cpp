@@ -153,14 +153,9 @@ void Worker::after_switch(Fcontext from) {
   }
 }
 
-void Worker::forward_home(FiberControl* f) {
-  Worker* home = f->home;  // read before the push: once queued, f may run and be freed
-  home->inbox.push(f);
-  rt.notify_inbox(home);
-}
-
 void Worker::push_overflow(FiberControl* f) {
-  // Full: move half of the queue and `f` to the global queue so other workers can take them.
+  // Full: move half of the queue and `f` to the global queue so other workers can take them
+  // (the ring holds no pinned fibers).
   // Spawn entries are resolved on the way: the global queue holds plain fibers only.
   FiberControl* batch[RunQueue::kCapacity / 2 + 1];
   std::uint32_t taken = ring.take_half(batch);
@@ -175,12 +170,17 @@ void Worker::push_overflow(FiberControl* f) {
 }
 
 void Worker::enqueue_spawned(FiberControl* f) {
-  if (f->pinned && f->home != this) {
-    make_runnable(f, true);
+  if (f->pinned) {
+    if (f->home != this) {
+      make_runnable(f, true);
+      return;
+    }
+    f->run_claimed.store(false, std::memory_order_relaxed);
+    pinned_queue.push(tag_spawn(f), ring.pushed());
     return;
   }
   f->run_claimed.store(false, std::memory_order_relaxed);
-  push_tail(tag_spawn(f));
+  push_ring(tag_spawn(f));
   if (ring.size() > 1) rt.wake_idle_worker_if_any();
 }
 
@@ -194,8 +194,9 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
     return;
   }
   if (!fifo) {
-    f = runnext.exchange(f, std::memory_order_acq_rel);
-    if (!f) return;
+    FiberControl* displaced = runnext.exchange(as_next(f), std::memory_order_acq_rel);
+    if (!displaced) return;
+    f = from_next(displaced);
   }
   push_tail(f);
   // One queued fiber we will run ourselves soon; wake a helper once there is more (a futex wake
@@ -204,14 +205,11 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
 }
 
 bool Worker::drain_inbox() {
-  // Only as many as the run queue holds: an overflow would move its oldest fibers to the global
-  // queue, which a busy worker serves one per 61 ticks (the monitor's poll on a preempted
-  // worker's behalf can wake hundreds of its pinned fibers at once).
+  // All of them: the pinned queue is unbounded, so they never overflow to the global queue (the
+  // monitor's poll on a preempted worker's behalf can wake hundreds of its pinned fibers at once).
   bool any = false;
-  while (ring.size() < RunQueue::kCapacity) {
-    FiberControl* f = inbox.pop();
-    if (!f) break;
-    push_tail(f);
+  while (FiberControl* f = inbox.pop()) {
+    pinned_queue.push(f, ring.pushed());
     any = true;
   }
   return any;
@@ -230,7 +228,7 @@ FiberControl* Worker::find_runnable() {
     if (++tick_ % kFairnessTicks == 0) {
       if (FiberControl* f = take_global()) return f;
       // Two fibers handing off through runnext must not starve the rest of the queue.
-      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(rn);
+      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(from_next(rn));
     }
     drain_inbox();
     if (FiberControl* f = take_local()) return f;
@@ -259,13 +257,15 @@ FiberControl* Worker::find_runnable() {
   }
 }
 
-// The global queue can hold pinned fibers (a full run queue spills half of itself there):
-// those go home instead of running here.
-FiberControl* Worker::take_global() {
-  while (FiberControl* f = rt.global.pop()) {
-    if (FiberControl* mine = accept_stolen(f)) return mine;
-  }
-  return nullptr;
+// The global queue holds unpinned fibers only (pinned ones go to their home's inbox).
+FiberControl* Worker::take_global() { return rt.global.pop(); }
+
+// A victim's run-next fiber, unless it is pinned there.
+FiberControl* Worker::steal_runnext(Worker* victim) {
+  FiberControl* rn = victim->runnext.load(std::memory_order_relaxed);
+  if (!rn || is_pinned_next(rn)) return nullptr;
+  if (!victim->runnext.compare_exchange_strong(rn, nullptr, std::memory_order_acquire)) return nullptr;
+  return rn;
 }
 
 FiberControl* Worker::steal_work() {
@@ -293,13 +293,8 @@ FiberControl* Worker::steal_work() {
           continue;
         }
       }
-      if (!f && round == 3 && victim->ring.empty() && victim->runnext.load(std::memory_order_relaxed)) {
-        f = victim->runnext.exchange(nullptr, std::memory_order_acquire);
-      }
-      if (f) {
-        if (FiberControl* mine = accept_stolen(f)) return mine;
-        if (FiberControl* other = take_local()) return other;
-      }
+      if (!f && round == 3 && victim->ring.empty()) f = steal_runnext(victim);
+      if (f) return f;
     }
   }
   return nullptr;

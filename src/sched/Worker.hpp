@@ -6,12 +6,23 @@
 
 #include "fiber/FiberControl.hpp"
 #include "sched/FiberList.hpp"
+#include "sched/PinnedQueue.hpp"
 #include "sched/RunQueue.hpp"
 #include "sched/TimerHeap.hpp"
 
 namespace grove::detail {
 
 class Runtime;
+
+// Bit 1 of Worker::runnext: the fiber is pinned, so a thief must leave it there.
+inline constexpr std::uintptr_t kPinnedNextTag = 2;
+inline bool is_pinned_next(FiberControl* e) { return reinterpret_cast<std::uintptr_t>(e) & kPinnedNextTag; }
+inline FiberControl* as_next(FiberControl* f) {
+  return f->pinned ? reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(f) | kPinnedNextTag) : f;
+}
+inline FiberControl* from_next(FiberControl* e) {
+  return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kPinnedNextTag);
+}
 
 enum class PostAction : std::uint8_t {
   none,     // the previous context parked (or is the scheduler loop)
@@ -60,9 +71,16 @@ class Worker {
   // The context executing on this worker now. Atomic (relaxed) only because the monitor reads it.
   std::atomic<FiberControl*> running{nullptr};
   FiberControl* running_fiber() const noexcept { return running.load(std::memory_order_relaxed); }
-  RunQueue ring;
+  RunQueue ring;  // unpinned fibers only: thieves take from it
+  // The fiber to run next; a pinned one is tagged (kPinnedNextTag) so thieves leave it.
   std::atomic<FiberControl*> runnext{nullptr};
-  FiberList inbox;  // pinned fibers woken by other threads
+  PinnedQueue pinned_queue;  // runnable fibers pinned here (owner only)
+  // Whether runnext holds a fiber another thread may take.
+  bool stealable_next() const noexcept {
+    FiberControl* rn = runnext.load(std::memory_order_acquire);
+    return rn && !is_pinned_next(rn);
+  }
+  FiberList inbox;  // pinned fibers woken by other threads, moved to pinned_queue by the owner
   TimerHeap timers;
   StackCache stack_cache;  // only this worker's thread touches it
 
@@ -95,12 +113,16 @@ class Worker {
   // The monitor reads the running fiber's name only while this names it; retiring waits.
   std::atomic<FiberControl*> monitor_hold{nullptr};
   // What current_worker_index() reports: a spare acts as the worker whose queue it serves.
-  unsigned logical_index() const noexcept {
+  unsigned logical_index() const noexcept { return logical_worker()->index; }
+  const Worker* logical_worker() const noexcept {
     if (__builtin_expect(is_spare, 0)) {
-      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v->index;
+      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v;
     }
-    return index;
+    return this;
   }
+  // Where a fiber spawned pinned here belongs: a spare's own thread only outlives its hand-off
+  // for fibers that bound themselves to it, so new ones go to the worker it stands in for.
+  Worker* home_for_spawn() noexcept { return const_cast<Worker*>(logical_worker()); }
 
   // --- monitor bookkeeping (monitor thread only)
   std::uint64_t seen_switches = 0;
@@ -120,9 +142,13 @@ class Worker {
   inline FiberControl* next_fast();
   FiberControl* find_runnable();
   inline FiberControl* take_local();
+  inline bool pinned_turn() const;
   FiberControl* steal_work();
+  static FiberControl* steal_runnext(Worker* victim);
   FiberControl* take_global();
+  // Queues a runnable fiber behind the others: pinned ones in pinned_queue, the rest in the ring.
   inline void push_tail(FiberControl* f);
+  inline void push_ring(FiberControl* entry);
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.
@@ -130,13 +156,6 @@ class Worker {
   bool drain_inbox();
   void housekeeping(bool force_poll);
   void sleep_until_work();
-  // A fiber pinned to another worker that reached this one (by stealing) is forwarded home.
-  FiberControl* accept_stolen(FiberControl* f) {
-    if (!f->pinned || f->home == this) [[likely]] return f;
-    forward_home(f);
-    return nullptr;
-  }
-  void forward_home(FiberControl* f);
   [[noreturn]] void spare_loop();
   Worker* wait_for_loan();
   FiberControl* find_spare_work(Worker* stuck);

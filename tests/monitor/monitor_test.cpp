@@ -94,6 +94,51 @@ TEST(Monitor, StuckWorkersAreHandedOffToSpares) {
   for (int fd : fds) close(fd);
 }
 
+// While a worker's thread is blocked in the kernel, the fibers pinned to it wait for that thread
+// (they are bound to it) and then run there in order; its unpinned fibers run elsewhere meanwhile
+// (on a spare at one worker, on the other worker at two).
+TEST(Monitor, PinnedFibersOfABlockedWorkerWaitForItsThreadInOrder) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t main_tid = gettid();  // the main fiber is pinned to worker 0, the main thread
+  const auto handoffs_before = grove::detail::Runtime::get()->handoffs.load();
+  std::atomic<bool> blocked{false}, released{false};
+  std::vector<int> order;
+  std::atomic<int> off_thread{0};
+  std::vector<grove::Fiber<void>> fs;
+  fs.push_back(grove::spawn(grove::SpawnOptions{.pinned = true}, [&] {
+    blocked = true;
+    char c = 0;
+    EXPECT_EQ(read(fds[0], &c, 1), 1);  // not hooked here: the worker's thread blocks
+    released = true;
+  }));
+  for (int i = 0; i < 5; ++i) {
+    fs.push_back(grove::spawn(grove::SpawnOptions{.pinned = true}, [&, i] {
+      if (gettid() != main_tid) ++off_thread;
+      order.push_back(i);
+    }));
+  }
+  std::atomic<bool> ran_while_blocked{false};
+  std::atomic<pid_t> unpinned_tid{0};
+  fs.push_back(grove::spawn([&] {
+    unpinned_tid = gettid();
+    while (!blocked.load()) grove::yield();
+    grove::sleep(20ms);  // its timer is served by the thread that took it
+    ran_while_blocked = !released.load() && order.empty();
+    EXPECT_EQ(write(fds[1], "x", 1), 1);
+  }));
+  for (auto& f : fs) ASSERT_TRUE(f.join(10s));
+  EXPECT_TRUE(ran_while_blocked.load());
+  EXPECT_NE(unpinned_tid.load(), main_tid);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(off_thread.load(), 0);
+  if (grove::worker_count() == 1) {
+    EXPECT_GT(grove::detail::Runtime::get()->handoffs.load(), handoffs_before);
+  }
+  close(fds[0]);
+  close(fds[1]);
+}
+
 // Longer than the monitor's hog threshold (100 ms; 2 s in sanitizer builds, where ordinary work is slow).
 #if defined(GROVE_TSAN) || defined(GROVE_ASAN)
 constexpr auto kHogTime = std::chrono::milliseconds(2600);
