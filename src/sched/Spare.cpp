@@ -1,5 +1,6 @@
-// Hand-off (Go's handoffp): when a worker is stuck in a call grove does not hook (regular-file
-// I/O, a raw futex, a CPU hog) while fibers wait behind it, the monitor lends a spare thread.
+// Hand-off (Go's handoffp): when a worker's thread is blocked in the kernel in a call grove does
+// not hook (regular-file I/O, a raw futex) while fibers wait behind it, the monitor lends a spare
+// thread. (A CPU hog is not handed off: see Runtime::watch_worker.)
 // The spare steals the stuck worker's run queue and fires its timers until the worker switches
 // again, then gives its own queue back to the global queue and parks until it is lent again,
 // still running the fibers that a hooked call pinned to its thread (wait_for_loan).
