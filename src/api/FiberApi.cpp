@@ -25,8 +25,8 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   void* raw = allocate_block(block_size);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
+  Worker* w = Worker::current();
   try {
-    Worker* w = Worker::current();
     f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
@@ -35,7 +35,7 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   }
   f->san.init_for_stack(f->stack.base, f->stack.size);
   f->fctx = make_fiber_context(f);
-  f->id = rt.next_fiber_id();
+  f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
   f->name = options.name;
   f->pinned = options.pinned;
   *task_memory = static_cast<char*>(raw) + header;
@@ -76,11 +76,13 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   FiberControl* next = nullptr;
   Worker* w = Worker::current();
   if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
-    retain(f);  // owned by the stale queue entry, dropped when it is popped
     // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
     if (f->pinned && f->home != w) {
+      retain(f);  // owned by the stale queue entry, dropped when it is popped
       resume(f, true);  // it must start on its own worker
     } else {
+      // Its queue entry, unless taken back, stays behind stale and owns a reference until popped.
+      if (!w->retract_spawn_entry(f)) retain(f);
       next = f;
     }
   }
@@ -91,6 +93,8 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
         throw_interrupt(self);
       case WakeReason::timed_out:
         return f->done.load(std::memory_order_acquire);
+      case WakeReason::notified:
+        return true;  // joiners are notified only once the fiber is done
       default:
         break;
     }

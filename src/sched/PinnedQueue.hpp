@@ -30,6 +30,12 @@ class PinnedQueue {
   std::size_t size() const noexcept { return tail_ - head_; }
   const Entry& front() const noexcept { return slots_[head_ & (capacity_ - 1)]; }
   FiberControl* pop() noexcept { return slots_[head_++ & (capacity_ - 1)].fiber; }
+  // Removes the entry queued last if it is `f`.
+  bool retract_back(FiberControl* f) noexcept {
+    if (empty() || slots_[(tail_ - 1) & (capacity_ - 1)].fiber != f) return false;
+    --tail_;
+    return true;
+  }
 
  private:
   void grow() {

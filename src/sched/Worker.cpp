@@ -186,6 +186,13 @@ void Worker::enqueue_spawned(FiberControl* f) {
 
 void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none); }
 
+std::uint64_t Worker::rt_reserve_ids(std::uint64_t n) { return rt.reserve_fiber_ids(n); }
+
+bool Worker::retract_spawn_entry(FiberControl* f) {
+  if (f->pinned) return pinned_queue.retract_back(tag_spawn(f));
+  return ring.retract_last(tag_spawn(f));
+}
+
 void Worker::make_runnable(FiberControl* f, bool fifo) {
   if (f->pinned && f->home != this) {
     Worker* home = f->home;  // read before the push: once queued, f may run and be freed

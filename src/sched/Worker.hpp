@@ -62,6 +62,18 @@ class Worker {
   static bool claim_first_run(FiberControl* f) {
     return !f->run_claimed.load(std::memory_order_relaxed) && !f->run_claimed.exchange(true, std::memory_order_acq_rel);
   }
+  // After claim_first_run: takes the spawn entry back out of this worker's queues if it is the
+  // one queued last (the usual spawn-then-join), so no stale entry is left. False if it is not.
+  bool retract_spawn_entry(FiberControl* f);
+
+  // A fresh fiber id, from a block reserved by this worker (owner only).
+  std::uint64_t take_fiber_id() {
+    if (id_next_ == id_end_) [[unlikely]] {
+      id_next_ = rt_reserve_ids(kIdBlock);
+      id_end_ = id_next_ + kIdBlock;
+    }
+    return id_next_++;
+  }
 
   // The scheduler loop's own context.
   FiberControl* scheduler_context() { return &sched_; }
@@ -172,6 +184,10 @@ class Worker {
   PostAction pending_action_ = PostAction::none;
   std::uint32_t tick_ = 0;
   std::uint64_t rng_;
+  static constexpr std::uint64_t kIdBlock = 256;
+  std::uint64_t rt_reserve_ids(std::uint64_t n);
+  std::uint64_t id_next_ = 0;
+  std::uint64_t id_end_ = 0;
   int* errno_ = nullptr;         // this thread's errno (its address never changes for a thread)
 };
 
