@@ -38,6 +38,9 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
   f->name = options.name;
   f->pinned = options.pinned;
+  // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
+  // nobody else can see the block: no atomic add at start.
+  f->refs.store(2, std::memory_order_relaxed);
   *task_memory = static_cast<char*>(raw) + header;
   return f;
 }
@@ -46,7 +49,6 @@ void fiber_start(FiberControl* f, TaskBase* task) {
   Runtime& rt = runtime();
   rt.ensure_threads();
   f->task = task;
-  retain(f);  // the scheduler's reference, dropped when the fiber is retired
   Worker* w = Worker::current();
   if (f->pinned) f->home = w ? w->home_for_spawn() : rt.workers[0].get();
   if (w) {
@@ -59,10 +61,11 @@ void fiber_start(FiberControl* f, TaskBase* task) {
 void fiber_retain(FiberControl* f) noexcept { retain(f); }
 
 void fiber_release(FiberControl* f) noexcept {
-  // A fiber created but never started still owns its stack.
+  // A fiber created but never started still owns its stack, and the scheduler's reference.
   if (!f->task && f->stack) {
     release_stack(f->stack);
     f->stack = Stack{};
+    release(f);
   }
   release(f);
 }

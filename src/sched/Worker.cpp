@@ -15,7 +15,7 @@
 
 namespace grove::detail {
 
-thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(1);

@@ -145,7 +145,8 @@ class Worker {
  private:
   friend struct SwitchEntry;
   // initial-exec: a plain %fs-relative load instead of a __tls_get_addr call per switch.
-  static thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
+  // constinit: other files then know it needs no dynamic initialisation (no TLS wrapper call).
+  static constinit thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
 
   inline void switch_to(FiberControl* next, PostAction action);
   // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
