@@ -61,11 +61,16 @@ class RunQueue {
   }
 
   // Owner only: takes up to half the entries (for moving to the global queue when full).
-  std::uint32_t take_half(FiberControl** out) noexcept {
+  std::uint32_t take_half(FiberControl** out) noexcept { return take_oldest(out, 2); }
+  // Owner only: takes every entry (out: kCapacity slots).
+  std::uint32_t take_all(FiberControl** out) noexcept { return take_oldest(out, 1); }
+
+  // Owner only: takes the oldest 1/`divisor` of the entries.
+  std::uint32_t take_oldest(FiberControl** out, std::uint32_t divisor) noexcept {
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       const std::uint32_t t = tail_.load(std::memory_order_acquire);
-      std::uint32_t n = (t - h) / 2;
+      const std::uint32_t n = (t - h) / divisor;
       if (n == 0) return 0;
       for (std::uint32_t i = 0; i < n; ++i) out[i] = slots_[(h + i) % kCapacity].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel)) return n;

@@ -24,9 +24,17 @@ constexpr auto kPollInterval = std::chrono::milliseconds(1);
 FiberControl* Worker::claim_entry(FiberControl* entry) {
   if (!is_spawn_entry(entry)) [[likely]] return entry;
   FiberControl* f = untag(entry);
-  if (!f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
+  if (!f->run_claimed.load(std::memory_order_acquire) && !f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
   release(f);  // a joiner ran it already; drop the reference it took for this entry
   return nullptr;
+}
+
+bool Worker::drop_if_stale(FiberControl* entry) {
+  if (!is_spawn_entry(entry)) return false;
+  FiberControl* f = untag(entry);
+  if (!f->run_claimed.load(std::memory_order_acquire)) return false;
+  release(f);
+  return true;
 }
 
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
@@ -154,18 +162,28 @@ void Worker::after_switch(Fcontext from) {
 }
 
 void Worker::push_overflow(FiberControl* f) {
-  // Full: move half of the queue and `f` to the global queue so other workers can take them
-  // (the ring holds no pinned fibers).
-  // Spawn entries are resolved on the way: the global queue holds plain fibers only.
-  FiberControl* batch[RunQueue::kCapacity / 2 + 1];
-  std::uint32_t taken = ring.take_half(batch);
-  std::uint32_t n = 0;
+  // Full. Directed joins leave claimed spawn entries behind (stale): drop those, keeping the live
+  // ones in order. Only if that frees too little, the older half moves to the global queue (as
+  // plain fibers: spawn entries are resolved on the way) for other workers to take.
+  FiberControl* entries[RunQueue::kCapacity];
+  const std::uint32_t taken = ring.take_all(entries);
+  std::uint32_t live = 0;
   for (std::uint32_t i = 0; i < taken; ++i) {
-    if (FiberControl* g = claim_entry(batch[i])) batch[n++] = g;
+    if (!drop_if_stale(entries[i])) entries[live++] = entries[i];
   }
-  if (FiberControl* g = claim_entry(f)) batch[n++] = g;
-  if (n == 0) return;
-  rt.global.push_batch(batch, n);
+  std::uint32_t first_kept = 0;
+  FiberControl* spill[RunQueue::kCapacity];
+  std::uint32_t spilled = 0;
+  if (live > RunQueue::kCapacity / 2) {
+    first_kept = live / 2;
+    for (std::uint32_t i = 0; i < first_kept; ++i) {
+      if (FiberControl* g = claim_entry(entries[i])) spill[spilled++] = g;
+    }
+  }
+  for (std::uint32_t i = first_kept; i < live; ++i) ring.push(entries[i]);
+  ring.push(f);
+  if (spilled == 0) return;
+  rt.global.push_batch(spill, spilled);
   rt.wake_idle_worker(false);
 }
 

@@ -166,6 +166,8 @@ class Worker {
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.
   static FiberControl* claim_entry(FiberControl* entry);
+  // A spawn entry whose fiber a joiner already claimed: dropped (true). Anything else: kept.
+  static bool drop_if_stale(FiberControl* entry);
   bool drain_inbox();
   void housekeeping(bool force_poll);
   void sleep_until_work();
