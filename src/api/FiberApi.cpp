@@ -22,15 +22,15 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
                                 " bytes are not supported");
   }
   const std::size_t block_size = header + task_size;
-  void* raw = allocate_block(block_size);
+  Worker* w = Worker::current();
+  void* raw = allocate_block(block_size, w ? &w->block_cache : nullptr);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
-  Worker* w = Worker::current();
   try {
     f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
-    free_block(raw, block_size);
+    free_block(raw, block_size, w ? &w->block_cache : nullptr);
     throw;
   }
   f->san.init_for_stack(f->stack.base, f->stack.size);

@@ -5,6 +5,7 @@
 #include "fiber/BlockCache.hpp"
 #include "fiber/FiberLocals.hpp"
 #include "sched/Park.hpp"
+#include "sched/Worker.hpp"
 
 namespace grove::detail {
 
@@ -45,7 +46,8 @@ void release(FiberControl* f) {
   FiberTls::destroy(f->tls);
   const std::size_t size = f->block_size;
   f->~FiberControl();
-  free_block(f, size);
+  Worker* w = Worker::current();  // its cache, if this is a worker's thread
+  free_block(f, size, w ? &w->block_cache : nullptr);
 }
 
 }  // namespace grove::detail

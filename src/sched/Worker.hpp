@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "fiber/BlockCache.hpp"
 #include "fiber/FiberControl.hpp"
 #include "sched/FiberList.hpp"
 #include "sched/PinnedQueue.hpp"
@@ -95,6 +96,7 @@ class Worker {
   FiberList inbox;  // pinned fibers woken by other threads, moved to pinned_queue by the owner
   TimerHeap timers;
   StackCache stack_cache;  // only this worker's thread touches it
+  BlockCache block_cache;  // likewise
 
   // Read by the monitor thread.
   std::atomic<std::uint64_t> switches{0};
