@@ -22,22 +22,25 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
                                 " bytes are not supported");
   }
   const std::size_t block_size = header + task_size;
-  void* raw = allocate_block(block_size);
+  Worker* w = Worker::current();
+  void* raw = allocate_block(block_size, w ? &w->block_cache : nullptr);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
   try {
-    Worker* w = Worker::current();
     f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
-    free_block(raw, block_size);
+    free_block(raw, block_size, w ? &w->block_cache : nullptr);
     throw;
   }
   f->san.init_for_stack(f->stack.base, f->stack.size);
   f->fctx = make_fiber_context(f);
-  f->id = rt.next_fiber_id();
+  f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
   f->name = options.name;
   f->pinned = options.pinned;
+  // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
+  // nobody else can see the block: no atomic add at start.
+  f->refs.store(2, std::memory_order_relaxed);
   *task_memory = static_cast<char*>(raw) + header;
   return f;
 }
@@ -46,9 +49,8 @@ void fiber_start(FiberControl* f, TaskBase* task) {
   Runtime& rt = runtime();
   rt.ensure_threads();
   f->task = task;
-  retain(f);  // the scheduler's reference, dropped when the fiber is retired
   Worker* w = Worker::current();
-  if (f->pinned) f->home = w ? w : rt.workers[0].get();
+  if (f->pinned) f->home = w ? w->home_for_spawn() : rt.workers[0].get();
   if (w) {
     w->enqueue_spawned(f);
   } else {
@@ -59,10 +61,11 @@ void fiber_start(FiberControl* f, TaskBase* task) {
 void fiber_retain(FiberControl* f) noexcept { retain(f); }
 
 void fiber_release(FiberControl* f) noexcept {
-  // A fiber created but never started still owns its stack.
+  // A fiber created but never started still owns its stack, and the scheduler's reference.
   if (!f->task && f->stack) {
     release_stack(f->stack);
     f->stack = Stack{};
+    release(f);
   }
   release(f);
 }
@@ -76,11 +79,13 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   FiberControl* next = nullptr;
   Worker* w = Worker::current();
   if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
-    retain(f);  // owned by the stale queue entry, dropped when it is popped
     // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
     if (f->pinned && f->home != w) {
+      retain(f);  // owned by the stale queue entry, dropped when it is popped
       resume(f, true);  // it must start on its own worker
     } else {
+      // Its queue entry, unless taken back, stays behind stale and owns a reference until popped.
+      if (!w->retract_spawn_entry(f)) retain(f);
       next = f;
     }
   }
@@ -91,6 +96,8 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
         throw_interrupt(self);
       case WakeReason::timed_out:
         return f->done.load(std::memory_order_acquire);
+      case WakeReason::notified:
+        return true;  // joiners are notified only once the fiber is done
       default:
         break;
     }

@@ -57,6 +57,7 @@ class StackPool {
       free_[i] = free_.back();
       free_.pop_back();
     }
+    for (std::size_t i = 0; i < n; ++i) count_out(out[i], 1);
     return n;
   }
 
@@ -70,6 +71,7 @@ class StackPool {
         free_.push_back(stacks[kept]);
       }
     }
+    for (std::size_t i = 0; i < n; ++i) count_out(stacks[i], -1);
     for (std::size_t i = kept; i < n; ++i) {
       if (stacks[i].guarded) {
         munmap(stacks[i].base - page_size(), stacks[i].size + page_size());
@@ -88,6 +90,11 @@ class StackPool {
     return Stack{region, size, false};
   }
 
+  // Stacks outside the pool: in use, or in a worker's cache (counted when they cross the pool's
+  // boundary, never per spawn: no shared counter on the fast path).
+  void count_out(const Stack& s, long delta) {
+    (s.guarded ? guarded_live : slab_live).fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
+  }
   std::atomic<std::size_t> guarded_live{0};
   std::atomic<std::size_t> slab_live{0};
   std::atomic<std::size_t> slabs_{0};
@@ -155,15 +162,14 @@ Stack allocate_stack(std::size_t size, StackCache* cache) {
     } else {
       s = pool.carve_from_slab(size);
     }
+    pool.count_out(s, 1);
   }
-  (s.guarded ? pool.guarded_live : pool.slab_live).fetch_add(1, std::memory_order_relaxed);
   if (!s.guarded) write_canary(s);
   return s;
 }
 
 void release_stack(const Stack& s, StackCache* cache) {
   auto& pool = StackPool::instance();
-  (s.guarded ? pool.guarded_live : pool.slab_live).fetch_sub(1, std::memory_order_relaxed);
   if (!cache) {
     pool.give_batch(&s, 1);
     return;

@@ -47,7 +47,7 @@ std::size_t round_to_pages(std::size_t size);
 
 // Counters for tests and the benchmarks' RSS reports.
 struct StackStats {
-  std::size_t guarded_live;
+  std::size_t guarded_live;  // in use or in a worker's cache (at most 128 per worker)
   std::size_t slab_live;
   std::size_t slabs;
 };

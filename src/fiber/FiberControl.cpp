@@ -5,6 +5,7 @@
 #include "fiber/BlockCache.hpp"
 #include "fiber/FiberLocals.hpp"
 #include "sched/Park.hpp"
+#include "sched/Worker.hpp"
 
 namespace grove::detail {
 
@@ -37,14 +38,16 @@ std::exception_ptr FiberControl::take_interrupt() {
 void retain(FiberControl* f) { f->refs.fetch_add(1, std::memory_order_relaxed); }
 
 void release(FiberControl* f) {
-  if (f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // A count of 1 is ours alone: nobody can add a reference without holding one.
+  if (f->refs.load(std::memory_order_acquire) != 1 && f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (f->task) f->task->~TaskBase();
   // The last reference: the fiber is off every CPU, so its TLS (and with it the pthread_t that
   // named it) can go.
   FiberTls::destroy(f->tls);
   const std::size_t size = f->block_size;
   f->~FiberControl();
-  free_block(f, size);
+  Worker* w = Worker::current();  // its cache, if this is a worker's thread
+  free_block(f, size, w ? &w->block_cache : nullptr);
 }
 
 }  // namespace grove::detail

@@ -71,7 +71,13 @@ void run_fiber_body(FiberControl* self) {
   self->done.store(true, std::memory_order_release);
   const bool someone_waits = !self->joiners.empty() || self->error_observed;
   LinkNode* links = std::exchange(self->links, nullptr);
-  self->joiners.notify_all();
+  // A lone joiner runs next on this worker (as a notify_one wake does): fork/join code then goes
+  // depth-first through its children instead of queueing every parent behind their siblings.
+  if (self->joiners.size() == 1) {
+    self->joiners.notify_one();
+  } else {
+    self->joiners.notify_all();
+  }
   lock.unlock();
   if (self->error && !someone_waits) report_failure(self);
   fire_links(self, links);

@@ -42,7 +42,7 @@ void* local_slot(FiberControl* f, LocalKey key, LocalCreate create, LocalDestroy
   return v;
 }
 
-void destroy_fiber_locals(FiberControl* f) noexcept {
+void destroy_fiber_local_table(FiberControl* f) noexcept {
   // A destructor may touch locals again (creating new values): repeat, as pthread keys do.
   for (int round = 0; round < 4 && f->locals; ++round) {
     auto* table = static_cast<LocalTable*>(f->locals);

@@ -19,6 +19,9 @@ LocalKey new_local_key() noexcept;
 void* local_slot(FiberControl* f, LocalKey key, LocalCreate create, LocalDestroy destroy);
 
 // Destroys every value of the fiber (values created by destructors meanwhile too).
-void destroy_fiber_locals(FiberControl* f) noexcept;
+void destroy_fiber_local_table(FiberControl* f) noexcept;
+inline void destroy_fiber_locals(FiberControl* f) noexcept {
+  if (f->locals) destroy_fiber_local_table(f);  // most fibers have none: no call
+}
 
 }  // namespace grove::detail

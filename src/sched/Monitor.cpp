@@ -16,18 +16,12 @@
 namespace grove::detail {
 namespace {
 
-// A worker that has not switched for this long while work waits behind it is handed off.
-// A worker blocked in the kernel (an unhooked read, a raw futex: little CPU used) is handed off
-// after this long...
+// A worker that has not switched for this long while its queued work or due timers wait gets an
+// idle worker to take them (stealing, and firing its timers)...
+constexpr auto kRescueAfter = std::chrono::milliseconds(2);
+// ...and, if its thread has been blocked in the kernel this long (an unhooked read, a raw futex:
+// little CPU used), its queue is handed to a spare thread.
 constexpr auto kHandoffAfter = std::chrono::milliseconds(10);
-// ...one that is runnable (a CPU hog, or merely preempted on a loaded machine) only after this:
-// a spare thread would just compete with it for the same cores.
-// Sanitizers slow ordinary work 5-20x: it must not look like a hog there.
-#if defined(GROVE_TSAN) || defined(GROVE_ASAN)
-constexpr auto kHandoffRunnableAfter = std::chrono::milliseconds(2000);
-#else
-constexpr auto kHandoffRunnableAfter = std::chrono::milliseconds(100);
-#endif
 
 // CPU time the worker's thread has consumed: a worker stuck in a blocking call uses almost none
 // while the wall clock runs; a CPU hog (or a thread merely preempted) uses most of it.
@@ -123,17 +117,24 @@ void Runtime::watch_worker(Worker* w, TimePoint now) {
     w->blocking_reported = true;
     report_blocking(w, s, stuck_for);
   }
-  // Idle workers would take a stuck worker's queue themselves, but never a spare's.
-  if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) && (nidle.load() == 0 || w->is_spare) &&
-      work_waiting(w, now) &&
-      (stuck_for >= kHandoffRunnableAfter ||
-       (thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid.load(std::memory_order_relaxed))))) {
+  if (stuck_for < kRescueAfter || !work_waiting(w, now)) return;
+  // Idle workers take a stuck worker's queued fibers and fire its timers (never a spare's).
+  if (nidle.load() > 0 && !w->is_spare) {
+    wake_idle_worker(true);
+    return;
+  }
+  // Go's rule: a worker slot changes threads only while its thread is blocked in a system call.
+  // A fiber computing on the CPU keeps its worker (grove cannot preempt it, and a spare would run
+  // that worker's other fibers in parallel with it, more threads than GROVE_WORKERS running fiber
+  // code); the other workers take its queued fibers and fire its timers instead.
+  if (stuck_for >= kHandoffAfter && !w->handed_to.load(std::memory_order_acquire) &&
+      thread_cpu_time(w) - w->seen_cpu < stuck_for / 4 && thread_sleeping_in_kernel(w->tid.load(std::memory_order_relaxed))) {
     start_spare(w, s);
   }
 }
 
 bool Runtime::work_waiting(const Worker* w, TimePoint now) const {
-  return !w->ring.empty() || w->runnext.load(std::memory_order_acquire) || !global.empty() ||
+  return !w->ring.empty() || w->stealable_next() || !global.empty() ||
          (!w->timers.empty() && w->timers.earliest() <= now);
 }
 

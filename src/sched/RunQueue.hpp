@@ -43,12 +43,34 @@ class RunQueue {
     return f;
   }
 
+  // Owner only: takes back the entry pushed last if it is still queued and is `entry` (the
+  // Chase-Lev deque's owner pop). Thieves take from the head, at most half of what they see, so
+  // only a lone last entry can be contended: then one CAS on the head decides.
+  bool retract_last(FiberControl* entry) noexcept {
+    const std::uint32_t t = tail_.load(std::memory_order_relaxed);
+    if (t == head_.load(std::memory_order_acquire) || slots_[(t - 1) % kCapacity].load(std::memory_order_relaxed) != entry) {
+      return false;
+    }
+    tail_.store(t - 1, std::memory_order_seq_cst);
+    std::uint32_t h = head_.load(std::memory_order_seq_cst);
+    if (static_cast<std::int32_t>(t - 1 - h) > 0) return true;  // others remain before it
+    bool won = false;
+    if (h == t - 1) won = head_.compare_exchange_strong(h, t, std::memory_order_seq_cst);
+    tail_.store(t, std::memory_order_relaxed);  // empty now: head == tail == t
+    return won;
+  }
+
   // Owner only: takes up to half the entries (for moving to the global queue when full).
-  std::uint32_t take_half(FiberControl** out) noexcept {
+  std::uint32_t take_half(FiberControl** out) noexcept { return take_oldest(out, 2); }
+  // Owner only: takes every entry (out: kCapacity slots).
+  std::uint32_t take_all(FiberControl** out) noexcept { return take_oldest(out, 1); }
+
+  // Owner only: takes the oldest 1/`divisor` of the entries.
+  std::uint32_t take_oldest(FiberControl** out, std::uint32_t divisor) noexcept {
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       const std::uint32_t t = tail_.load(std::memory_order_acquire);
-      std::uint32_t n = (t - h) / 2;
+      const std::uint32_t n = (t - h) / divisor;
       if (n == 0) return 0;
       for (std::uint32_t i = 0; i < n; ++i) out[i] = slots_[(h + i) % kCapacity].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel)) return n;
@@ -60,8 +82,9 @@ class RunQueue {
   FiberControl* steal_from(RunQueue& victim) noexcept {
     const std::uint32_t my_tail = tail_.load(std::memory_order_relaxed);
     for (;;) {
-      std::uint32_t h = victim.head_.load(std::memory_order_acquire);
-      const std::uint32_t t = victim.tail_.load(std::memory_order_acquire);
+      // seq_cst: pairs with retract_last (the owner lowers the tail, then reads the head).
+      std::uint32_t h = victim.head_.load(std::memory_order_seq_cst);
+      const std::uint32_t t = victim.tail_.load(std::memory_order_seq_cst);
       std::uint32_t n = t - h;
       n -= n / 2;
       if (n == 0) return nullptr;
@@ -77,6 +100,11 @@ class RunQueue {
       }
     }
   }
+
+  // How many entries were ever pushed (owner only) / ever taken, by anyone: a position in the
+  // queue's history that PinnedQueue marks are compared with.
+  std::uint32_t pushed() const noexcept { return tail_.load(std::memory_order_relaxed); }
+  std::uint32_t consumed() const noexcept { return head_.load(std::memory_order_acquire); }
 
   std::uint32_t size() const noexcept {
     return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);

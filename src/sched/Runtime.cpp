@@ -193,7 +193,7 @@ bool Runtime::remove_idle(Worker* w) {
 bool Runtime::work_visible(const Worker* self) const {
   if (!global.empty() || !self->inbox.empty()) return true;
   for (const auto& w : workers) {
-    if (!w->ring.empty() || w->runnext.load(std::memory_order_acquire)) return true;
+    if (!w->ring.empty() || w->stealable_next()) return true;
   }
   return false;
 }

@@ -37,6 +37,8 @@ class Runtime {
   EventSource* events() const { return events_.get(); }
   bool single_worker() const { return workers.size() == 1; }
   std::uint64_t next_fiber_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  // A block of `n` fresh ids (workers hand them out one by one without touching a shared line).
+  std::uint64_t reserve_fiber_ids(std::uint64_t n) { return next_id_.fetch_add(n, std::memory_order_relaxed); }
 
   // The other workers and the monitor start with the first spawned fiber when the main thread was
   // adopted: until then its main fiber is the only one, and a single-threaded process is cheaper

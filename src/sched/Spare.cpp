@@ -1,9 +1,11 @@
-// Hand-off (Go's handoffp): when a worker is stuck in a call grove does not hook (regular-file
-// I/O, a raw futex, a CPU hog) while fibers wait behind it, the monitor lends a spare thread.
+// Hand-off (Go's handoffp): when a worker's thread is blocked in the kernel in a call grove does
+// not hook (regular-file I/O, a raw futex) while fibers wait behind it, the monitor lends a spare
+// thread. (A CPU hog is not handed off: see Runtime::watch_worker.)
 // The spare steals the stuck worker's run queue and fires its timers until the worker switches
 // again, then gives its own queue back to the global queue and parks until it is lent again,
 // still running the fibers that a hooked call pinned to its thread (wait_for_loan).
-// Fibers pinned to the stuck worker (the adopted main fiber on worker 0) cannot move: they wait.
+// Fibers pinned to the stuck worker (the adopted main fiber on worker 0) are bound to its thread:
+// they stay in its pinned queue, in order, and run when it returns.
 #include <ctime>
 
 #include "context/GuardHandler.hpp"
@@ -19,7 +21,8 @@ bool Runtime::start_spare(Worker* stuck, std::uint64_t switches) {
   Worker* spare = nullptr;
   for (unsigned i = 0; i < n && !spare; ++i) {
     Worker* s = spares[i].load(std::memory_order_acquire);
-    if (s != stuck && !s->victim.load(std::memory_order_acquire)) spare = s;
+    // Free, and not running a fiber bound to it (that one might be stuck itself).
+    if (s != stuck && !s->victim.load(std::memory_order_acquire) && s->running_fiber() == s->scheduler_context()) spare = s;
   }
   const bool fresh = !spare;
   if (fresh) {
@@ -85,38 +88,37 @@ FiberControl* Worker::find_spare_work(Worker* stuck) {
   if (FiberControl* f = take_local()) return f;
   stuck->timers.fire_due(Clock::now());  // wakes go to this spare (the current worker)
   if (FiberControl* f = take_local()) return f;
-  if (FiberControl* f = ring.steal_from(stuck->ring)) {
-    if (FiberControl* g = claim_entry(f)) {
-      if (FiberControl* mine = accept_stolen(g)) return mine;
-    }
+  if (FiberControl* e = ring.steal_from(stuck->ring)) {
+    if (FiberControl* f = claim_entry(e)) return f;
     if (FiberControl* other = take_local()) return other;
   }
+  // The stuck worker's pinned fibers (in its pinned queue, inbox, or tagged run-next slot) stay:
+  // they are bound to its thread and run, in order, when it returns.
   if (stuck->ring.empty()) {
-    if (FiberControl* f = stuck->runnext.exchange(nullptr, std::memory_order_acquire)) {
-      if (FiberControl* mine = accept_stolen(f)) return mine;
-    }
+    if (FiberControl* f = steal_runnext(stuck)) return f;
   }
   return take_global();
 }
 
-// Fibers pinned to this spare stay in its queue.
+// Unpinned fibers queued here go to the global queue; those pinned to this spare stay in its
+// pinned queue (the ring never holds pinned fibers).
 void Worker::flush_to_global() {
   bool any = false;
-  FiberControl* pinned_here[RunQueue::kCapacity + 1];  // the ring and runnext
-  std::size_t kept = 0;
-  auto hand_out = [&](FiberControl* f) {
-    if (f->pinned && f->home == this) {
-      pinned_here[kept++] = f;
+  if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) {
+    FiberControl* f = from_next(rn);
+    if (f->pinned) {
+      pinned_queue.push(f, ring.pushed());
     } else {
       rt.global.push(f);
       any = true;
     }
-  };
-  if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) hand_out(f);
-  while (FiberControl* f = ring.pop()) {
-    if (FiberControl* g = claim_entry(f)) hand_out(g);
   }
-  for (std::size_t i = 0; i < kept; ++i) push_tail(pinned_here[i]);
+  while (FiberControl* e = ring.pop()) {
+    if (FiberControl* f = claim_entry(e)) {
+      rt.global.push(f);
+      any = true;
+    }
+  }
   if (any) rt.wake_idle_worker(true);
 }
 

@@ -15,7 +15,7 @@
 
 namespace grove::detail {
 
-thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit thread_local Worker* Worker::t_current __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
@@ -24,9 +24,17 @@ constexpr auto kPollInterval = std::chrono::milliseconds(1);
 FiberControl* Worker::claim_entry(FiberControl* entry) {
   if (!is_spawn_entry(entry)) [[likely]] return entry;
   FiberControl* f = untag(entry);
-  if (!f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
+  if (!f->run_claimed.load(std::memory_order_acquire) && !f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
   release(f);  // a joiner ran it already; drop the reference it took for this entry
   return nullptr;
+}
+
+bool Worker::drop_if_stale(FiberControl* entry) {
+  if (!is_spawn_entry(entry)) return false;
+  FiberControl* f = untag(entry);
+  if (!f->run_claimed.load(std::memory_order_acquire)) return false;
+  release(f);
+  return true;
 }
 
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
@@ -153,38 +161,55 @@ void Worker::after_switch(Fcontext from) {
   }
 }
 
-void Worker::forward_home(FiberControl* f) {
-  Worker* home = f->home;  // read before the push: once queued, f may run and be freed
-  home->inbox.push(f);
-  rt.notify_inbox(home);
-}
-
 void Worker::push_overflow(FiberControl* f) {
-  // Full: move half of the queue and `f` to the global queue so other workers can take them.
-  // Spawn entries are resolved on the way: the global queue holds plain fibers only.
-  FiberControl* batch[RunQueue::kCapacity / 2 + 1];
-  std::uint32_t taken = ring.take_half(batch);
-  std::uint32_t n = 0;
+  // Full. Directed joins leave claimed spawn entries behind (stale): drop those, keeping the live
+  // ones in order. Only if that frees too little, the older half moves to the global queue (as
+  // plain fibers: spawn entries are resolved on the way) for other workers to take.
+  FiberControl* entries[RunQueue::kCapacity];
+  const std::uint32_t taken = ring.take_all(entries);
+  std::uint32_t live = 0;
   for (std::uint32_t i = 0; i < taken; ++i) {
-    if (FiberControl* g = claim_entry(batch[i])) batch[n++] = g;
+    if (!drop_if_stale(entries[i])) entries[live++] = entries[i];
   }
-  if (FiberControl* g = claim_entry(f)) batch[n++] = g;
-  if (n == 0) return;
-  rt.global.push_batch(batch, n);
+  std::uint32_t first_kept = 0;
+  FiberControl* spill[RunQueue::kCapacity];
+  std::uint32_t spilled = 0;
+  if (live > RunQueue::kCapacity / 2) {
+    first_kept = live / 2;
+    for (std::uint32_t i = 0; i < first_kept; ++i) {
+      if (FiberControl* g = claim_entry(entries[i])) spill[spilled++] = g;
+    }
+  }
+  for (std::uint32_t i = first_kept; i < live; ++i) ring.push(entries[i]);
+  ring.push(f);
+  if (spilled == 0) return;
+  rt.global.push_batch(spill, spilled);
   rt.wake_idle_worker(false);
 }
 
 void Worker::enqueue_spawned(FiberControl* f) {
-  if (f->pinned && f->home != this) {
-    make_runnable(f, true);
+  if (f->pinned) {
+    if (f->home != this) {
+      make_runnable(f, true);
+      return;
+    }
+    f->run_claimed.store(false, std::memory_order_relaxed);
+    pinned_queue.push(tag_spawn(f), ring.pushed());
     return;
   }
   f->run_claimed.store(false, std::memory_order_relaxed);
-  push_tail(tag_spawn(f));
+  push_ring(tag_spawn(f));
   if (ring.size() > 1) rt.wake_idle_worker_if_any();
 }
 
 void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none); }
+
+std::uint64_t Worker::rt_reserve_ids(std::uint64_t n) { return rt.reserve_fiber_ids(n); }
+
+bool Worker::retract_spawn_entry(FiberControl* f) {
+  if (f->pinned) return pinned_queue.retract_back(tag_spawn(f));
+  return ring.retract_last(tag_spawn(f));
+}
 
 void Worker::make_runnable(FiberControl* f, bool fifo) {
   if (f->pinned && f->home != this) {
@@ -194,8 +219,9 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
     return;
   }
   if (!fifo) {
-    f = runnext.exchange(f, std::memory_order_acq_rel);
-    if (!f) return;
+    FiberControl* displaced = runnext.exchange(as_next(f), std::memory_order_acq_rel);
+    if (!displaced) return;
+    f = from_next(displaced);
   }
   push_tail(f);
   // One queued fiber we will run ourselves soon; wake a helper once there is more (a futex wake
@@ -204,14 +230,11 @@ void Worker::make_runnable(FiberControl* f, bool fifo) {
 }
 
 bool Worker::drain_inbox() {
-  // Only as many as the run queue holds: an overflow would move its oldest fibers to the global
-  // queue, which a busy worker serves one per 61 ticks (the monitor's poll on a preempted
-  // worker's behalf can wake hundreds of its pinned fibers at once).
+  // All of them: the pinned queue is unbounded, so they never overflow to the global queue (the
+  // monitor's poll on a preempted worker's behalf can wake hundreds of its pinned fibers at once).
   bool any = false;
-  while (ring.size() < RunQueue::kCapacity) {
-    FiberControl* f = inbox.pop();
-    if (!f) break;
-    push_tail(f);
+  while (FiberControl* f = inbox.pop()) {
+    pinned_queue.push(f, ring.pushed());
     any = true;
   }
   return any;
@@ -230,7 +253,7 @@ FiberControl* Worker::find_runnable() {
     if (++tick_ % kFairnessTicks == 0) {
       if (FiberControl* f = take_global()) return f;
       // Two fibers handing off through runnext must not starve the rest of the queue.
-      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(rn);
+      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(from_next(rn));
     }
     drain_inbox();
     if (FiberControl* f = take_local()) return f;
@@ -259,13 +282,15 @@ FiberControl* Worker::find_runnable() {
   }
 }
 
-// The global queue can hold pinned fibers (a full run queue spills half of itself there):
-// those go home instead of running here.
-FiberControl* Worker::take_global() {
-  while (FiberControl* f = rt.global.pop()) {
-    if (FiberControl* mine = accept_stolen(f)) return mine;
-  }
-  return nullptr;
+// The global queue holds unpinned fibers only (pinned ones go to their home's inbox).
+FiberControl* Worker::take_global() { return rt.global.pop(); }
+
+// A victim's run-next fiber, unless it is pinned there.
+FiberControl* Worker::steal_runnext(Worker* victim) {
+  FiberControl* rn = victim->runnext.load(std::memory_order_relaxed);
+  if (!rn || is_pinned_next(rn)) return nullptr;
+  if (!victim->runnext.compare_exchange_strong(rn, nullptr, std::memory_order_acquire)) return nullptr;
+  return rn;
 }
 
 FiberControl* Worker::steal_work() {
@@ -293,13 +318,8 @@ FiberControl* Worker::steal_work() {
           continue;
         }
       }
-      if (!f && round == 3 && victim->ring.empty() && victim->runnext.load(std::memory_order_relaxed)) {
-        f = victim->runnext.exchange(nullptr, std::memory_order_acquire);
-      }
-      if (f) {
-        if (FiberControl* mine = accept_stolen(f)) return mine;
-        if (FiberControl* other = take_local()) return other;
-      }
+      if (!f && round == 3 && victim->ring.empty()) f = steal_runnext(victim);
+      if (f) return f;
     }
   }
   return nullptr;

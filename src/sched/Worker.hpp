@@ -4,14 +4,26 @@
 #include <atomic>
 #include <cstdint>
 
+#include "fiber/BlockCache.hpp"
 #include "fiber/FiberControl.hpp"
 #include "sched/FiberList.hpp"
+#include "sched/PinnedQueue.hpp"
 #include "sched/RunQueue.hpp"
 #include "sched/TimerHeap.hpp"
 
 namespace grove::detail {
 
 class Runtime;
+
+// Bit 1 of Worker::runnext: the fiber is pinned, so a thief must leave it there.
+inline constexpr std::uintptr_t kPinnedNextTag = 2;
+inline bool is_pinned_next(FiberControl* e) { return reinterpret_cast<std::uintptr_t>(e) & kPinnedNextTag; }
+inline FiberControl* as_next(FiberControl* f) {
+  return f->pinned ? reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(f) | kPinnedNextTag) : f;
+}
+inline FiberControl* from_next(FiberControl* e) {
+  return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kPinnedNextTag);
+}
 
 enum class PostAction : std::uint8_t {
   none,     // the previous context parked (or is the scheduler loop)
@@ -51,6 +63,18 @@ class Worker {
   static bool claim_first_run(FiberControl* f) {
     return !f->run_claimed.load(std::memory_order_relaxed) && !f->run_claimed.exchange(true, std::memory_order_acq_rel);
   }
+  // After claim_first_run: takes the spawn entry back out of this worker's queues if it is the
+  // one queued last (the usual spawn-then-join), so no stale entry is left. False if it is not.
+  bool retract_spawn_entry(FiberControl* f);
+
+  // A fresh fiber id, from a block reserved by this worker (owner only).
+  std::uint64_t take_fiber_id() {
+    if (id_next_ == id_end_) [[unlikely]] {
+      id_next_ = rt_reserve_ids(kIdBlock);
+      id_end_ = id_next_ + kIdBlock;
+    }
+    return id_next_++;
+  }
 
   // The scheduler loop's own context.
   FiberControl* scheduler_context() { return &sched_; }
@@ -60,11 +84,19 @@ class Worker {
   // The context executing on this worker now. Atomic (relaxed) only because the monitor reads it.
   std::atomic<FiberControl*> running{nullptr};
   FiberControl* running_fiber() const noexcept { return running.load(std::memory_order_relaxed); }
-  RunQueue ring;
+  RunQueue ring;  // unpinned fibers only: thieves take from it
+  // The fiber to run next; a pinned one is tagged (kPinnedNextTag) so thieves leave it.
   std::atomic<FiberControl*> runnext{nullptr};
-  FiberList inbox;  // pinned fibers woken by other threads
+  PinnedQueue pinned_queue;  // runnable fibers pinned here (owner only)
+  // Whether runnext holds a fiber another thread may take.
+  bool stealable_next() const noexcept {
+    FiberControl* rn = runnext.load(std::memory_order_acquire);
+    return rn && !is_pinned_next(rn);
+  }
+  FiberList inbox;  // pinned fibers woken by other threads, moved to pinned_queue by the owner
   TimerHeap timers;
   StackCache stack_cache;  // only this worker's thread touches it
+  BlockCache block_cache;  // likewise
 
   // Read by the monitor thread.
   std::atomic<std::uint64_t> switches{0};
@@ -95,12 +127,16 @@ class Worker {
   // The monitor reads the running fiber's name only while this names it; retiring waits.
   std::atomic<FiberControl*> monitor_hold{nullptr};
   // What current_worker_index() reports: a spare acts as the worker whose queue it serves.
-  unsigned logical_index() const noexcept {
+  unsigned logical_index() const noexcept { return logical_worker()->index; }
+  const Worker* logical_worker() const noexcept {
     if (__builtin_expect(is_spare, 0)) {
-      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v->index;
+      if (const Worker* v = victim.load(std::memory_order_relaxed)) return v;
     }
-    return index;
+    return this;
   }
+  // Where a fiber spawned pinned here belongs: a spare's own thread only outlives its hand-off
+  // for fibers that bound themselves to it, so new ones go to the worker it stands in for.
+  Worker* home_for_spawn() noexcept { return const_cast<Worker*>(logical_worker()); }
 
   // --- monitor bookkeeping (monitor thread only)
   std::uint64_t seen_switches = 0;
@@ -111,7 +147,8 @@ class Worker {
  private:
   friend struct SwitchEntry;
   // initial-exec: a plain %fs-relative load instead of a __tls_get_addr call per switch.
-  static thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
+  // constinit: other files then know it needs no dynamic initialisation (no TLS wrapper call).
+  static constinit thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
 
   inline void switch_to(FiberControl* next, PostAction action);
   // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
@@ -120,23 +157,22 @@ class Worker {
   inline FiberControl* next_fast();
   FiberControl* find_runnable();
   inline FiberControl* take_local();
+  inline bool pinned_turn() const;
   FiberControl* steal_work();
+  static FiberControl* steal_runnext(Worker* victim);
   FiberControl* take_global();
+  // Queues a runnable fiber behind the others: pinned ones in pinned_queue, the rest in the ring.
   inline void push_tail(FiberControl* f);
+  inline void push_ring(FiberControl* entry);
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.
   static FiberControl* claim_entry(FiberControl* entry);
+  // A spawn entry whose fiber a joiner already claimed: dropped (true). Anything else: kept.
+  static bool drop_if_stale(FiberControl* entry);
   bool drain_inbox();
   void housekeeping(bool force_poll);
   void sleep_until_work();
-  // A fiber pinned to another worker that reached this one (by stealing) is forwarded home.
-  FiberControl* accept_stolen(FiberControl* f) {
-    if (!f->pinned || f->home == this) [[likely]] return f;
-    forward_home(f);
-    return nullptr;
-  }
-  void forward_home(FiberControl* f);
   [[noreturn]] void spare_loop();
   Worker* wait_for_loan();
   FiberControl* find_spare_work(Worker* stuck);
@@ -153,6 +189,10 @@ class Worker {
   PostAction pending_action_ = PostAction::none;
   std::uint32_t tick_ = 0;
   std::uint64_t rng_;
+  static constexpr std::uint64_t kIdBlock = 256;
+  std::uint64_t rt_reserve_ids(std::uint64_t n);
+  std::uint64_t id_next_ = 0;
+  std::uint64_t id_end_ = 0;
   int* errno_ = nullptr;         // this thread's errno (its address never changes for a thread)
 };
 

@@ -17,22 +17,36 @@ inline FiberControl* tag_spawn(FiberControl* f) { return reinterpret_cast<FiberC
 inline FiberControl* untag(FiberControl* e) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kSpawnTag); }
 
 
-__attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
-  if (!ring.push(f)) [[unlikely]] push_overflow(f);
+__attribute__((always_inline)) inline void Worker::push_ring(FiberControl* entry) {
+  if (!ring.push(entry)) [[unlikely]] push_overflow(entry);
 }
 
+__attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
+  if (f->pinned) [[unlikely]] {
+    pinned_queue.push(f, ring.pushed());
+  } else {
+    push_ring(f);
+  }
+}
+
+// The pinned queue's head was queued before every ring entry not yet taken: it goes first.
+__attribute__((always_inline)) inline bool Worker::pinned_turn() const {
+  return static_cast<std::int32_t>(ring.consumed() - pinned_queue.front().ring_mark) >= 0;
+}
 
 __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   for (;;) {
-    FiberControl* f = nullptr;
-    if (runnext.load(std::memory_order_relaxed)) f = runnext.exchange(nullptr, std::memory_order_acquire);
-    if (!f) {
-      f = ring.pop();  // never pop_exclusive: a spare may steal from a stuck single worker
-      if (!f) return nullptr;
-      f = claim_entry(f);
-      if (!f) continue;
+    if (runnext.load(std::memory_order_relaxed)) {
+      if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) return from_next(f);
     }
-    if (FiberControl* mine = accept_stolen(f)) return mine;
+    FiberControl* entry;
+    if (pinned_queue.empty()) [[likely]] {
+      entry = ring.pop();  // never pop_exclusive: a spare may steal from a stuck single worker
+      if (!entry) return nullptr;
+    } else if (pinned_turn() || !(entry = ring.pop())) {
+      entry = pinned_queue.pop();
+    }
+    if (FiberControl* f = claim_entry(entry)) return f;
   }
 }
 

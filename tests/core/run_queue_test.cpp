@@ -68,6 +68,43 @@ TEST(RunQueue, ConcurrentStealingLosesNothing) {
   for (std::uintptr_t i = 1; i <= kItems; ++i) ASSERT_EQ(seen[i].load(), 1) << "item " << i;
 }
 
+// The owner takes back its last push (a directed join) and empties the queue (overflow) while
+// thieves steal: every item is still taken exactly once, retracted ones by the owner.
+TEST(RunQueue, RetractAndTakeAllRaceThievesWithoutLossOrDuplicates) {
+  RunQueue owner;
+  constexpr std::uintptr_t kItems = 200000;
+  std::vector<std::atomic<int>> seen(kItems + 1);
+  auto note = [&](FiberControl* f) { seen[reinterpret_cast<std::uintptr_t>(f) / 16]++; };
+  std::atomic<bool> done{false};
+  auto thief_fn = [&] {
+    RunQueue mine;
+    while (!done.load()) {
+      if (FiberControl* f = mine.steal_from(owner)) {
+        note(f);
+        while (FiberControl* g = mine.pop()) note(g);
+      }
+    }
+  };
+  std::thread t1(thief_fn), t2(thief_fn);
+  FiberControl* all[RunQueue::kCapacity];
+  for (std::uintptr_t i = 1; i <= kItems; ++i) {
+    while (!owner.push(fake(i))) {
+      const std::uint32_t n = owner.take_all(all);
+      for (std::uint32_t k = 0; k < n; ++k) note(all[k]);
+    }
+    if (i % 2 == 0) {
+      if (owner.retract_last(fake(i))) note(fake(i));
+    } else {
+      ASSERT_FALSE(owner.retract_last(fake(i - 1))) << "an entry that is not the last one was taken back";
+    }
+  }
+  while (FiberControl* f = owner.pop()) note(f);
+  done = true;
+  t1.join();
+  t2.join();
+  for (std::uintptr_t i = 1; i <= kItems; ++i) ASSERT_EQ(seen[i].load(), 1) << "item " << i;
+}
+
 TEST(TimerHeap, FiresInDeadlineOrderAndCancels) {
   static std::vector<int> fired;
   fired.clear();
