@@ -1,19 +1,20 @@
-// grove's stack switch: Boost.Context's fcontext layout and calling convention (contexts come from
-// Boost's make_fcontext), with two changes on x86-64 that make a fiber switch about twice as cheap:
-//  - it returns with `ret`, not `pop; jmp`: a call paired with a ret keeps the CPU's return-stack
-//    predictor in step, so the switched-to fiber's own returns (yield -> caller ...) are predicted;
-//  - MXCSR and the x87 control word are reloaded only when they differ (ldmxcsr/fldcw are slow and
-//    almost every fiber runs with the defaults). Both are still saved, so fesetround stays per fiber.
+// grove's two stack switches on x86-64. Both use Boost.Context's fcontext layout and calling
+// convention (contexts come from Boost's make_fcontext, and each jump resumes what the other saved),
+// and both save MXCSR and the x87 control word always but reload them only when they differ
+// (ldmxcsr/fldcw are slow and almost every fiber runs with the defaults; fesetround stays per fiber).
+//  - grove_jump_fcontext, the scheduler's: returns with `ret`, not `pop; jmp`. A call paired with a
+//    ret keeps the CPU's return-stack predictor in step, and yield/park paths resume at the same
+//    call sites, so the switched-to fiber's own returns (yield -> caller ...) are predicted.
+//  - grove_greenlet_jump, greenlet::switch_to's (called from the user's frame, see greenlet.hpp):
+//    stores the context it leaves in `*save` (third argument), so the resumed side records nothing,
+//    and ends in `pop; jmp` like Boost's: the two sides of a greenlet switch resume at different call
+//    sites, which the indirect-branch predictor learns while a `ret` would always be mispredicted.
 #include "context/Switch.hpp"
+#include "grove/greenlet.hpp"
 
-#if GROVE_OWN_JUMP
+#if GROVE_OWN_JUMP || GROVE_GREENLET_FAST_JUMP
 asm(R"(
-    .text
-    .p2align 4
-    .globl grove_jump_fcontext
-    .hidden grove_jump_fcontext
-    .type grove_jump_fcontext,@function
-grove_jump_fcontext:
+    .macro grove_save_context          # leaves the saved context's address in %rax
     leaq -0x38(%rsp), %rsp
     stmxcsr (%rsp)
     fnstcw 0x4(%rsp)
@@ -24,27 +25,62 @@ grove_jump_fcontext:
     movq %rbx, 0x28(%rsp)
     movq %rbp, 0x30(%rsp)
     movq %rsp, %rax
-    movq %rdi, %rsp
+    .endm
+
+    .macro grove_restore_context       # %rsp = the context to resume, %rax = the one left
     movl (%rsp), %ecx
     cmpl (%rax), %ecx
-    jne 3f
+    je 1f
+    ldmxcsr (%rsp)
 1:  movzwl 0x4(%rsp), %ecx
     cmpw 0x4(%rax), %cx
-    jne 4f
+    je 2f
+    fldcw 0x4(%rsp)
 2:  movq 0x8(%rsp), %r12
     movq 0x10(%rsp), %r13
     movq 0x18(%rsp), %r14
     movq 0x20(%rsp), %r15
     movq 0x28(%rsp), %rbx
     movq 0x30(%rsp), %rbp
+    .endm
+)");
+#endif
+
+#if GROVE_OWN_JUMP
+asm(R"(
+    .text
+    .p2align 4
+    .globl grove_jump_fcontext
+    .hidden grove_jump_fcontext
+    .type grove_jump_fcontext,@function
+grove_jump_fcontext:
+    grove_save_context
+    movq %rdi, %rsp
+    grove_restore_context
     leaq 0x38(%rsp), %rsp
     movq %rsi, %rdx
     movq %rax, %rdi
     ret
-3:  ldmxcsr (%rsp)
-    jmp 1b
-4:  fldcw 0x4(%rsp)
-    jmp 2b
     .size grove_jump_fcontext, .-grove_jump_fcontext
+)");
+#endif
+
+#if GROVE_GREENLET_FAST_JUMP
+asm(R"(
+    .text
+    .p2align 4
+    .globl grove_greenlet_jump
+    .type grove_greenlet_jump,@function
+grove_greenlet_jump:
+    grove_save_context
+    movq %rax, (%rdx)
+    movq %rdi, %rsp
+    movq 0x38(%rsp), %r8
+    grove_restore_context
+    leaq 0x40(%rsp), %rsp
+    movq %rsi, %rdx
+    movq %rax, %rdi
+    jmp *%r8
+    .size grove_greenlet_jump, .-grove_greenlet_jump
 )");
 #endif
