@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "../core/TestUtil.hpp"
+#include "AbsTime.hpp"
 #include "grove/grove.hpp"
 #include "threads/Sync.hpp"
 
@@ -19,14 +20,7 @@ namespace t = grove::threads;
 
 namespace {
 
-timespec clock_in(std::chrono::milliseconds ms, clockid_t clock = CLOCK_REALTIME) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  const long long ns = ts.tv_nsec + ms.count() * 1000000ll;
-  ts.tv_sec += ns / 1000000000;
-  ts.tv_nsec = ns % 1000000000;
-  return ts;
-}
+using grove::test::clock_in;
 
 TEST(ThreadsCond, ProducerConsumerDeliversEverythingInOrder) {
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;

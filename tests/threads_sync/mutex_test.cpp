@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "../core/TestUtil.hpp"
+#include "AbsTime.hpp"
 #include "grove/grove.hpp"
 #include "threads/Sync.hpp"
 
@@ -18,14 +19,7 @@ namespace t = grove::threads;
 
 namespace {
 
-timespec realtime_in(std::chrono::milliseconds ms, clockid_t clock = CLOCK_REALTIME) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  const long long ns = ts.tv_nsec + ms.count() * 1000000ll;
-  ts.tv_sec += ns / 1000000000;
-  ts.tv_nsec = ns % 1000000000;
-  return ts;
-}
+using grove::test::clock_in;
 
 // Runs fn in another fiber and returns its result.
 template <class Fn>
@@ -93,7 +87,7 @@ TEST(ThreadsMutex, TimedLockTimesOutWhileHeldElsewhere) {
   for (clockid_t clock : {CLOCK_REALTIME, CLOCK_MONOTONIC}) {
     const auto start = grove::test::Clock::now();
     const int rc = in_other_fiber([&] {
-      timespec ts = realtime_in(60ms, clock);
+      timespec ts = clock_in(60ms, clock);
       return clock == CLOCK_REALTIME ? t::pthread_mutex_timedlock(&m, &ts) : t::pthread_mutex_clocklock(&m, clock, &ts);
     });
     const double ms = grove::test::elapsed_ms(start);
@@ -102,7 +96,7 @@ TEST(ThreadsMutex, TimedLockTimesOutWhileHeldElsewhere) {
     EXPECT_LT(ms, 5000);
   }
   EXPECT_EQ(in_other_fiber([&] {
-              timespec past = realtime_in(-10ms);
+              timespec past = clock_in(-10ms);
               return t::pthread_mutex_timedlock(&m, &past);
             }),
             ETIMEDOUT);
@@ -112,7 +106,7 @@ TEST(ThreadsMutex, TimedLockTimesOutWhileHeldElsewhere) {
             }),
             EINVAL);
   EXPECT_EQ(in_other_fiber([&] {
-              timespec ts = realtime_in(10ms);
+              timespec ts = clock_in(10ms);
               return t::pthread_mutex_clocklock(&m, CLOCK_PROCESS_CPUTIME_ID, &ts);
             }),
             EINVAL);
@@ -126,7 +120,7 @@ TEST(ThreadsMutex, TimedLockSucceedsWhenReleasedInTime) {
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   ASSERT_EQ(t::pthread_mutex_lock(&m), 0);
   auto waiter = grove::spawn([&] {
-    timespec ts = realtime_in(10s);
+    timespec ts = clock_in(10s);
     int rc = t::pthread_mutex_timedlock(&m, &ts);
     if (rc == 0) t::pthread_mutex_unlock(&m);
     return rc;
