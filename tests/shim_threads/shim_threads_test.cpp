@@ -63,6 +63,46 @@ Output run(const std::string& cmd, int timeout_s = 120) {
   return o;
 }
 
+// A server started with `sh -c "exec CMD"` in a session of its own (so it can be stopped with all
+// its children); `first_line` is the first line it printed on stdout (its port).
+class BackgroundServer {
+ public:
+  explicit BackgroundServer(const std::string& cmd, bool quiet_stderr = false) {
+    int out_pipe[2];
+    if (pipe(out_pipe) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      setsid();
+      dup2(out_pipe[1], 1);
+      close(out_pipe[0]);
+      if (quiet_stderr) dup2(open("/dev/null", O_WRONLY), 2);
+      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out_pipe[1]);
+    out_ = fdopen(out_pipe[0], "r");
+    char line[256] = {};
+    if (pid_ > 0 && fgets(line, sizeof line, out_)) first_line = line;
+  }
+  ~BackgroundServer() {
+    if (pid_ > 0) {
+      kill(-pid_, SIGTERM);
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    if (out_) fclose(out_);
+  }
+  BackgroundServer(const BackgroundServer&) = delete;
+  BackgroundServer& operator=(const BackgroundServer&) = delete;
+
+  std::string first_line;
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+};
+
 TEST(ShimThreads, TlsHeavyProgramPrintsTheSameUnderFibers) {
   SKIP_UNDER_SANITIZERS();
   const Output os = run(kBin + "/tls_threads");
@@ -98,30 +138,11 @@ TEST(ShimThreads, ThreadPerConnectionEchoServerServes500Clients) {
   GTEST_SKIP() << "bench/ is not built (GROVE_BUILD_BENCH=OFF): no echo_threads_server / echo_load";
 #else
   // The server prints its port on stdout; it stops by itself after 60 s at the latest.
-  int out_pipe[2];
-  ASSERT_EQ(pipe(out_pipe), 0);
-  const pid_t server = fork();
-  ASSERT_GE(server, 0);
-  if (server == 0) {
-    setsid();
-    dup2(out_pipe[1], 1);
-    close(out_pipe[0]);
-    const std::string cmd = under_fibers() + kBin + "/echo_threads_server --port 0 --seconds 60";
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  FILE* out = fdopen(out_pipe[0], "r");
-  char line[128] = {};
+  BackgroundServer server(under_fibers() + kBin + "/echo_threads_server --port 0 --seconds 60");
   int port = 0;
-  if (fgets(line, sizeof line, out)) std::sscanf(line, "listening on %d", &port);
-  ASSERT_GT(port, 0) << "server said: " << line;
+  std::sscanf(server.first_line.c_str(), "listening on %d", &port);
+  ASSERT_GT(port, 0) << "server said: " << server.first_line;
   const Output load = run(kBin + "/echo_load --port " + std::to_string(port) + " --conns 500 --seconds 2 --warmup 0", 60);
-  kill(-server, SIGTERM);
-  kill(server, SIGTERM);
-  int status = 0;
-  waitpid(server, &status, 0);
-  fclose(out);
   EXPECT_EQ(load.status, 0) << load.out << load.err;
   EXPECT_NE(load.out.find("conns=500 "), std::string::npos) << load.out;
   EXPECT_NE(load.out.find(" errors=0 "), std::string::npos) << load.out;
@@ -228,35 +249,19 @@ TEST(ShimThreads, ThreadingHttpServerServesConcurrentClients) {
     }
     std::ofstream(root + "/small.txt") << "hello from a thread-fiber\n";
   }
-  int out_pipe[2];
-  ASSERT_EQ(pipe(out_pipe), 0);
-  const pid_t server = fork();
-  ASSERT_GE(server, 0);
-  if (server == 0) {
-    setsid();
-    dup2(out_pipe[1], 1);
-    close(out_pipe[0]);
-    const int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);  // the request log
-    const std::string cmd = "timeout 60 " + under_fibers() + "/usr/bin/python3 -u -m http.server --bind 127.0.0.1 --directory " + root + " 0";
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  {
+    // The request log goes to stderr: dropped.
+    BackgroundServer server("timeout 60 " + under_fibers() + "/usr/bin/python3 -u -m http.server --bind 127.0.0.1 --directory " + root + " 0",
+                            true);
+    int port = 0;
+    std::sscanf(server.first_line.c_str(), "Serving HTTP on 127.0.0.1 port %d", &port);
+    EXPECT_GT(port, 0) << "server said: " << server.first_line;
+    if (port > 0) {
+      const Output client = run("/usr/bin/python3 " GROVE_SHIM_THREADS_DIR "/http_clients.py " + std::to_string(port) + " " + root, 60);
+      EXPECT_EQ(client.status, 0) << client.out << client.err;
+      EXPECT_EQ(client.out, "requests 160 bad 0\n") << client.err;
+    }
   }
-  close(out_pipe[1]);
-  FILE* out = fdopen(out_pipe[0], "r");
-  char line[256] = {};
-  int port = 0;
-  if (fgets(line, sizeof line, out)) std::sscanf(line, "Serving HTTP on 127.0.0.1 port %d", &port);
-  EXPECT_GT(port, 0) << "server said: " << line;
-  if (port > 0) {
-    const Output client = run("/usr/bin/python3 " GROVE_SHIM_THREADS_DIR "/http_clients.py " + std::to_string(port) + " " + root, 60);
-    EXPECT_EQ(client.status, 0) << client.out << client.err;
-    EXPECT_EQ(client.out, "requests 160 bad 0\n") << client.err;
-  }
-  kill(-server, SIGTERM);
-  int status = 0;
-  waitpid(server, &status, 0);
-  fclose(out);
   run("rm -rf " + root);
 }
 
