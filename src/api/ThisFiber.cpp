@@ -2,6 +2,7 @@
 #include "api/Bootstrap.hpp"
 #include "grove/scheduler.hpp"
 #include "sched/Park.hpp"
+#include "sched/WorkerSwitch.hpp"
 #include "sys/Sys.hpp"
 
 namespace grove {
@@ -15,16 +16,29 @@ Worker* fiber_worker() {
 }
 }  // namespace
 
-void yield() {
-  Worker* w = fiber_worker();
-  if (!w) {
-    sys::sched_yield();
-    return;
-  }
-  FiberControl* self = w->running_fiber();
-  w->suspend(PostAction::requeue);
-  if (self->interrupt_pending.load(std::memory_order_acquire)) throw_interrupt(self);
+namespace detail {
+
+namespace {
+[[gnu::noinline]] YieldStep yield_thread() {
+  sys::sched_yield();
+  return YieldStep{nullptr, nullptr};
 }
+}  // namespace
+
+YieldStep yield_begin() {
+  Worker* w = fiber_worker();
+  if (!w) [[unlikely]] return yield_thread();
+  return w->yield_step();
+}
+
+void yield_end() {
+  Worker* w = Worker::current();
+  if (!w) return;
+  FiberControl* self = w->running_fiber();
+  if (self->interrupt_pending.load(std::memory_order_acquire)) [[unlikely]] throw_interrupt(self);
+}
+
+}  // namespace detail
 
 void sleep_until(TimePoint deadline) {
   // Plain threads (even before the runtime exists) park on their futex inside park().

@@ -2,15 +2,22 @@
 // convention (contexts come from Boost's make_fcontext, and each jump resumes what the other saved),
 // and both save MXCSR and the x87 control word always but reload them only when they differ
 // (ldmxcsr/fldcw are slow and almost every fiber runs with the defaults; fesetround stays per fiber).
-//  - grove_jump_fcontext, the scheduler's: returns with `ret`, not `pop; jmp`. A call paired with a
-//    ret keeps the CPU's return-stack predictor in step, and yield/park paths resume at the same
-//    call sites, so the switched-to fiber's own returns (yield -> caller ...) are predicted.
+//  - grove_switch_fiber, the scheduler's: stores the context it leaves in `*save`, then clears the
+//    left fiber's on-CPU flag (`*leaving`): from that store on another thread may resume it, and
+//    nothing after it touches the left stack. So the resumed side has no bookkeeping for the
+//    fiber it replaced. It returns with `ret`, not `pop; jmp`: a call paired with a ret keeps the
+//    CPU's return-stack predictor in step, and yield/park paths resume at the same call sites, so
+//    the switched-to fiber's own returns (yield -> caller ...) are predicted.
+//  - grove_yield_jump, grove::yield's (inlined into the caller, see scheduler.hpp): the same as
+//    grove_switch_fiber but ending in `pop; jmp`, for the reason grove_greenlet_jump gives below. Its
+//    second argument is the yielding FiberControl, whose fctx and on_cpu fields it writes.
 //  - grove_greenlet_jump, greenlet::switch_to's (called from the user's frame, see greenlet.hpp):
 //    stores the context it leaves in `*save` (third argument), so the resumed side records nothing,
 //    and ends in `pop; jmp` like Boost's: the two sides of a greenlet switch resume at different call
 //    sites, which the indirect-branch predictor learns while a `ret` would always be mispredicted.
 #include "context/Switch.hpp"
 #include "grove/greenlet.hpp"
+#include "grove/scheduler.hpp"
 
 #if GROVE_OWN_JUMP || GROVE_GREENLET_FAST_JUMP
 asm(R"(
@@ -50,18 +57,41 @@ asm(R"(
 asm(R"(
     .text
     .p2align 4
-    .globl grove_jump_fcontext
-    .hidden grove_jump_fcontext
-    .type grove_jump_fcontext,@function
-grove_jump_fcontext:
+    .globl grove_switch_fiber
+    .hidden grove_switch_fiber
+    .type grove_switch_fiber,@function
+grove_switch_fiber:
     grove_save_context
+    movq %rax, (%rdx)
+    movb $0, (%rcx)
     movq %rdi, %rsp
     grove_restore_context
     leaq 0x38(%rsp), %rsp
     movq %rsi, %rdx
     movq %rax, %rdi
     ret
-    .size grove_jump_fcontext, .-grove_jump_fcontext
+    .size grove_switch_fiber, .-grove_switch_fiber
+)");
+#endif
+
+#if GROVE_OWN_JUMP
+asm(R"(
+    .text
+    .p2align 4
+    .globl grove_yield_jump
+    .type grove_yield_jump,@function
+grove_yield_jump:
+    grove_save_context
+    movq %rax, (%rsi)
+    movb $0, 8(%rsi)
+    movq %rdi, %rsp
+    movq 0x38(%rsp), %r8
+    grove_restore_context
+    leaq 0x40(%rsp), %rsp
+    movq %rsi, %rdx
+    movq %rax, %rdi
+    jmp *%r8
+    .size grove_yield_jump, .-grove_yield_jump
 )");
 #endif
 

@@ -191,11 +191,6 @@ void write_canary(const Stack& s) {
   if (words[0] | words[1]) words[0] = words[1] = 0;
 }
 
-bool canary_intact(const Stack& s) {
-  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(s.base);
-  return (words[0] | words[1]) == 0;
-}
-
 bool in_guard_page(const Stack& s, const void* addr) {
   if (!s.guarded) return false;
   auto a = reinterpret_cast<std::uintptr_t>(addr);

@@ -37,7 +37,10 @@ void release_stack(const Stack& stack, StackCache* cache = nullptr);
 
 // Slab stacks carry a canary at their base; a clobbered canary means the fiber overflowed.
 void write_canary(const Stack& stack);
-bool canary_intact(const Stack& stack);
+inline bool canary_intact(const Stack& stack) {
+  const auto* words = reinterpret_cast<const volatile std::uint64_t*>(stack.base);
+  return (words[0] | words[1]) == 0;
+}
 
 // True when `addr` lies in the guard page of some live guarded stack spanning [base, base+size).
 bool in_guard_page(const Stack& stack, const void* addr);

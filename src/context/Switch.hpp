@@ -1,8 +1,11 @@
 #pragma once
 // The raw switch: Boost.Context's fcontext (make_fcontext builds every context). On x86-64 Linux the
 // jump itself is grove's variant of jump_fcontext (context/Jump.cpp): same layout and ABI, but it
-// keeps the return-stack predictor in step and skips reloading unchanged FP control words.
+// saves the left context itself, keeps the return-stack predictor in step and skips reloading
+// unchanged FP control words.
 #include <boost/context/detail/fcontext.hpp>
+
+#include <atomic>
 
 #if defined(__x86_64__) && defined(__linux__)
 #define GROVE_OWN_JUMP 1
@@ -17,10 +20,20 @@ using Fcontext = fctx::fcontext_t;
 using Transfer = fctx::transfer_t;
 
 #if GROVE_OWN_JUMP
-extern "C" Transfer grove_jump_fcontext(Fcontext to, void* data);
-inline Transfer jump(Fcontext to, void* data) { return grove_jump_fcontext(to, data); }
+// Saves the running context in *save, clears *leaving (the left fiber's on-CPU flag: another
+// thread may resume it from then on) and resumes `to` with `data`. Returns what the context that
+// resumes us passes. Fresh contexts (make_context) receive the same Transfer as with jump_fcontext.
+extern "C" Transfer grove_switch_fiber(Fcontext to, void* data, Fcontext* save, std::atomic<bool>* leaving);
+inline constexpr bool kSwitchSavesContext = true;
+inline Transfer switch_fiber(Fcontext to, void* data, Fcontext* save, std::atomic<bool>* leaving) {
+  return grove_switch_fiber(to, data, save, leaving);
+}
 #else
-inline Transfer jump(Fcontext to, void* data) { return fctx::jump_fcontext(to, data); }
+// Boost's jump: the resumed side stores the left context and clears its flag (after_switch).
+inline constexpr bool kSwitchSavesContext = false;
+inline Transfer switch_fiber(Fcontext to, void* data, Fcontext*, std::atomic<bool>*) {
+  return fctx::jump_fcontext(to, data);
+}
 #endif
 
 inline Fcontext make_context(void* stack_top, std::size_t size, void (*entry)(Transfer)) {

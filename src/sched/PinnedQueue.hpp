@@ -21,12 +21,17 @@ class PinnedQueue {
   PinnedQueue(const PinnedQueue&) = delete;
   PinnedQueue& operator=(const PinnedQueue&) = delete;
 
-  void push(FiberControl* f, std::uint32_t ring_mark) {
-    if (tail_ - head_ == capacity_) [[unlikely]] grow();
+  __attribute__((always_inline)) void push(FiberControl* f, std::uint32_t ring_mark) {
+    if (full()) [[unlikely]] grow();
+    push_unchecked(f, ring_mark);
+  }
+  // When !full().
+  __attribute__((always_inline)) void push_unchecked(FiberControl* f, std::uint32_t ring_mark) {
     slots_[tail_ & (capacity_ - 1)] = Entry{f, ring_mark};
     ++tail_;
   }
   bool empty() const noexcept { return head_ == tail_; }
+  bool full() const noexcept { return tail_ - head_ == capacity_; }
   std::size_t size() const noexcept { return tail_ - head_; }
   const Entry& front() const noexcept { return slots_[head_ & (capacity_ - 1)]; }
   FiberControl* pop() noexcept { return slots_[head_++ & (capacity_ - 1)].fiber; }
@@ -38,7 +43,7 @@ class PinnedQueue {
   }
 
  private:
-  void grow() {
+  __attribute__((noinline)) void grow() {
     const std::size_t bigger = capacity_ * 2;
     auto fresh = std::make_unique<Entry[]>(bigger);
     for (std::size_t i = 0; i < capacity_; ++i) fresh[i] = slots_[(head_ + i) & (capacity_ - 1)];

@@ -13,14 +13,22 @@ class RunQueue {
  public:
   static constexpr std::uint32_t kCapacity = 256;
 
+  // Owner only: whether push() would succeed.
+  bool has_room() const noexcept {
+    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < kCapacity;
+  }
+
   // Owner only. False when full (the caller then moves half of it to the global queue).
   bool push(FiberControl* f) noexcept {
-    const std::uint32_t h = head_.load(std::memory_order_acquire);
+    if (!has_room()) return false;
+    push_unchecked(f);
+    return true;
+  }
+  // Owner only, when has_room().
+  void push_unchecked(FiberControl* f) noexcept {
     const std::uint32_t t = tail_.load(std::memory_order_relaxed);
-    if (t - h >= kCapacity) return false;
     slots_[t % kCapacity].store(f, std::memory_order_relaxed);
     tail_.store(t + 1, std::memory_order_release);
-    return true;
   }
 
   // Owner or thief.

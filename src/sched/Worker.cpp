@@ -6,7 +6,9 @@
 #include <pthread.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <ctime>
+#include <utility>
 
 #include "context/GuardHandler.hpp"
 #include "fiber/FiberLifecycle.hpp"
@@ -21,8 +23,7 @@ namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
 }  // namespace
 
-FiberControl* Worker::claim_entry(FiberControl* entry) {
-  if (!is_spawn_entry(entry)) [[likely]] return entry;
+FiberControl* Worker::claim_spawn_entry(FiberControl* entry) {
   FiberControl* f = untag(entry);
   if (!f->run_claimed.load(std::memory_order_acquire) && !f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
   release(f);  // a joiner ran it already; drop the reference it took for this entry
@@ -39,17 +40,18 @@ bool Worker::drop_if_stale(FiberControl* entry) {
 
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
 struct SwitchEntry {
+  // The Transfer's data is not used: jumps pass different things there.
   static void fiber(Transfer t) {
-    Worker* w = static_cast<Worker*>(t.data);
-    w->after_switch(t.fctx);
+    Worker* w = Worker::current();
+    if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
     run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
     Worker::current()->suspend(PostAction::release);
     __builtin_unreachable();
   }
   static void scheduler(Transfer t) {
-    Worker* w = static_cast<Worker*>(t.data);
-    w->after_switch(t.fctx);
+    Worker* w = Worker::current();
+    if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
     w->run_loop();
   }
 };
@@ -139,26 +141,35 @@ void Worker::switch_thread_pointer(FiberControl* next) {
   }
 }
 
-void Worker::after_switch(Fcontext from) {
-  FiberControl* self = running_fiber();
+void Worker::after_switch([[maybe_unused]] Fcontext from) {
   FiberControl* prev = pending_prev_;
-  sanitizer_after_switch(self->san, &prev->san);
-  prev->fctx = from;
-  *errno_ = self->saved_errno;
-  switch (pending_action_) {
-    case PostAction::none:
-      prev->on_cpu.store(false, std::memory_order_release);
-      break;
-    case PostAction::requeue:
-      prev->on_cpu.store(false, std::memory_order_release);
-      push_tail(prev);
-      break;
-    case PostAction::release:
-      // The monitor may be reading its name (it holds it for a few instructions).
-      while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
-      retire_fiber(prev, &stack_cache);
-      break;
+  if constexpr (!kSwitchSavesContext) {
+    prev->fctx = from;
+    prev->on_cpu.store(false, std::memory_order_release);
   }
+  sanitizer_after_switch(running_fiber()->san, &prev->san);
+}
+
+YieldStep Worker::yield_slow(FiberControl* popped, bool attention) {
+  FiberControl* next = popped ? claim_entry(popped) : nullptr;
+  if (!next && !attention) next = take_local();
+  switch_to(next ? next : &sched_, PostAction::requeue);
+  return YieldStep{nullptr, nullptr};
+}
+
+Worker* Worker::current_after_switch() noexcept { return t_current; }
+
+// grove_yield_jump (context/Jump.cpp) saves the context at offset 0 and clears the flag at 8.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+static_assert(offsetof(FiberControl, fctx) == 0 && offsetof(FiberControl, on_cpu) == 8);
+#pragma GCC diagnostic pop
+
+void Worker::retire_pending() {
+  FiberControl* prev = std::exchange(pending_retire_, nullptr);
+  // The monitor may be reading its name (it holds it for a few instructions).
+  while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
+  retire_fiber(prev, &stack_cache);
 }
 
 void Worker::push_overflow(FiberControl* f) {
@@ -248,9 +259,11 @@ void Worker::housekeeping(bool force_poll) {
 }
 
 FiberControl* Worker::find_runnable() {
+  if (pending_retire_) retire_pending();  // before this thread may sleep
   for (;;) {
     housekeeping(false);
-    if (++tick_ % kFairnessTicks == 0) {
+    if (--fair_countdown_ <= 0) {
+      fair_countdown_ = kFairnessTicks;
       if (FiberControl* f = take_global()) return f;
       // Two fibers handing off through runnext must not starve the rest of the queue.
       if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(from_next(rn));

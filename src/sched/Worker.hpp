@@ -6,6 +6,7 @@
 
 #include "fiber/BlockCache.hpp"
 #include "fiber/FiberControl.hpp"
+#include "grove/scheduler.hpp"
 #include "sched/FiberList.hpp"
 #include "sched/PinnedQueue.hpp"
 #include "sched/RunQueue.hpp"
@@ -24,6 +25,8 @@ inline FiberControl* as_next(FiberControl* f) {
 inline FiberControl* from_next(FiberControl* e) {
   return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(e) & ~kPinnedNextTag);
 }
+
+inline constexpr std::int32_t kFairnessTicks = 61;  // as Go: check the global queue every 61 schedules
 
 enum class PostAction : std::uint8_t {
   none,     // the previous context parked (or is the scheduler loop)
@@ -52,6 +55,8 @@ class Worker {
 
   // From a fiber running on this worker: switch away. `action` says what happens to it.
   void suspend(PostAction action);
+  // From a fiber running on this worker: grove::yield's work before its jump (WorkerSwitch.hpp).
+  inline YieldStep yield_step();
 
   // Queues a fiber that became runnable, from this worker's thread. `fifo` false: run it next.
   void make_runnable(FiberControl* f, bool fifo);
@@ -151,9 +156,30 @@ class Worker {
   static constinit thread_local Worker* t_current __attribute__((tls_model("initial-exec")));
 
   inline void switch_to(FiberControl* next, PostAction action);
+  // A yield through switch_to: takes `popped` (an entry yield_step took) or what take_local gives.
+  __attribute__((noinline)) YieldStep yield_slow(FiberControl* popped, bool attention);
+  // What a resumed context must do when the jump cannot do all (Boost's portable jump, which
+  // does not save the left context itself) or the sanitizers need telling.
+#if !GROVE_OWN_JUMP || defined(GROVE_ASAN)
+  static constexpr bool kNeedsAfterSwitch = true;
+#else
+  static constexpr bool kNeedsAfterSwitch = false;
+#endif
+  // Whether yield may jump without telling a sanitizer (yield_step).
+#if GROVE_OWN_JUMP && !defined(GROVE_ASAN) && !defined(GROVE_TSAN)
+  static constexpr bool kFastSwitch = true;
+#else
+  static constexpr bool kFastSwitch = false;
+#endif
+  // Worker::current() read in a function of its own: the caller may have just been resumed on
+  // another thread, and code in the same function could reuse the old thread pointer.
+  __attribute__((noinline)) static Worker* current_after_switch() noexcept;
   // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
   // would reuse the old thread's TLS addresses (errno) computed before it.
   __attribute__((noinline)) void after_switch(Fcontext from);
+  inline bool needs_attention();
+  // A finished fiber switched away for good: its stack and the scheduler's reference go.
+  __attribute__((noinline, cold)) void retire_pending();
   inline FiberControl* next_fast();
   FiberControl* find_runnable();
   inline FiberControl* take_local();
@@ -167,7 +193,8 @@ class Worker {
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.
-  static FiberControl* claim_entry(FiberControl* entry);
+  static inline FiberControl* claim_entry(FiberControl* entry);
+  static FiberControl* claim_spawn_entry(FiberControl* entry);
   // A spawn entry whose fiber a joiner already claimed: dropped (true). Anything else: kept.
   static bool drop_if_stale(FiberControl* entry);
   bool drain_inbox();
@@ -185,9 +212,11 @@ class Worker {
   FiberControl sched_{FiberKind::scheduler};
   std::uintptr_t home_tp_ = 0;     // this worker thread's own TLS (its TCB)
   std::uintptr_t foreign_tp_ = 0;  // nonzero while a thread-fiber's TLS is current
-  FiberControl* pending_prev_ = nullptr;
-  PostAction pending_action_ = PostAction::none;
-  std::uint32_t tick_ = 0;
+  FiberControl* pending_prev_ = nullptr;    // the context the last switch left
+  FiberControl* pending_retire_ = nullptr;  // a finished fiber whose stack the next switch frees
+  // Schedules left until the scheduler loop runs timers and the poller and looks at the global
+  // queue before its own (kFairnessTicks).
+  std::int32_t fair_countdown_ = kFairnessTicks;
   std::uint64_t rng_;
   static constexpr std::uint64_t kIdBlock = 256;
   std::uint64_t rt_reserve_ids(std::uint64_t n);

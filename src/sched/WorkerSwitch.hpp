@@ -9,8 +9,6 @@
 
 namespace grove::detail {
 
-inline constexpr std::uint32_t kFairnessTicks = 61;  // as Go: check the global queue every 61 schedules
-
 inline constexpr std::uintptr_t kSpawnTag = 1;  // low bit of a run-queue entry: a fiber's spawn entry
 inline bool is_spawn_entry(FiberControl* e) { return reinterpret_cast<std::uintptr_t>(e) & kSpawnTag; }
 inline FiberControl* tag_spawn(FiberControl* f) { return reinterpret_cast<FiberControl*>(reinterpret_cast<std::uintptr_t>(f) | kSpawnTag); }
@@ -34,6 +32,12 @@ __attribute__((always_inline)) inline bool Worker::pinned_turn() const {
   return static_cast<std::int32_t>(ring.consumed() - pinned_queue.front().ring_mark) >= 0;
 }
 
+// A plain entry is the fiber itself; a spawn entry needs its claim (claim_spawn_entry).
+__attribute__((always_inline)) inline FiberControl* Worker::claim_entry(FiberControl* entry) {
+  if (!is_spawn_entry(entry)) [[likely]] return entry;
+  return claim_spawn_entry(entry);
+}
+
 __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   for (;;) {
     if (runnext.load(std::memory_order_relaxed)) {
@@ -50,17 +54,20 @@ __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   }
 }
 
+__attribute__((always_inline)) inline bool Worker::needs_attention() {
+  return --fair_countdown_ <= 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty();
+}
+
 __attribute__((always_inline)) inline FiberControl* Worker::next_fast() {
-  if (++tick_ % kFairnessTicks == 0 || needs_check.load(std::memory_order_relaxed) || !inbox.empty()) [[unlikely]] {
-    return nullptr;
-  }
+  if (needs_attention()) [[unlikely]] return nullptr;
   return take_local();
 }
 
+// Every switch restores the next context's errno and frees a finished fiber's stack left by the
+// switch before on this thread, so a resumed context has nothing to do (unless kNeedsAfterSwitch).
 __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next, PostAction action) {
+  if (pending_retire_) [[unlikely]] retire_pending();
   FiberControl* self = running_fiber();
-  pending_prev_ = self;
-  pending_action_ = action;
   self->saved_errno = *errno_;
   if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) [[unlikely]] report_stack_overflow(self);
   // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
@@ -68,11 +75,53 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
   next->on_cpu.store(true, std::memory_order_relaxed);
   running.store(next, std::memory_order_relaxed);
   switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  pending_prev_ = self;
+  if (action == PostAction::requeue) {
+    push_tail(self);  // a thief that takes it waits until the switch below has saved it (on_cpu)
+  } else if (action == PostAction::release) [[unlikely]] {
+    pending_retire_ = self;
+  }
   sanitizer_before_switch(self->san, next->san, action == PostAction::release);
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
   if ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) [[unlikely]] switch_thread_pointer(next);
-  Transfer t = jump(next->fctx, this);
-  static_cast<Worker*>(t.data)->after_switch(t.fctx);
+  *errno_ = next->saved_errno;
+  const Transfer t = switch_fiber(next->fctx, this, &self->fctx, &self->on_cpu);
+  if constexpr (kNeedsAfterSwitch) current_after_switch()->after_switch(t.fctx);
+}
+
+// grove::yield's work before its jump (the inline yield jumps from its caller's frame, see
+// scheduler.hpp). Its common case, a plain queued fiber next and nothing else to do, calls
+// nothing, so it saves no registers; anything else yields through the general path right here.
+__attribute__((always_inline)) inline YieldStep Worker::yield_step() {
+  FiberControl* self = running_fiber();
+  FiberControl* entry = nullptr;
+  const bool attention = needs_attention();
+  if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed) && !pending_retire_) [[likely]] {
+    if (pinned_queue.empty()) [[likely]] {
+      entry = ring.pop();
+    } else if (pinned_turn() || !(entry = ring.pop())) {
+      entry = pinned_queue.pop();
+    }
+    FiberControl* next = entry;
+    if (next && !is_spawn_entry(next) && !next->on_cpu.load(std::memory_order_acquire) &&
+        ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) == 0) &&
+        !(self->stack && !self->stack.guarded && !canary_intact(self->stack)) &&
+        (self->pinned ? !pinned_queue.full() : ring.has_room())) [[likely]] {
+      self->saved_errno = *errno_;
+      next->on_cpu.store(true, std::memory_order_relaxed);
+      running.store(next, std::memory_order_relaxed);
+      switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      // Room checked above. A thief that takes it waits for the jump to clear its on_cpu.
+      if (self->pinned) {
+        pinned_queue.push_unchecked(self, ring.pushed());
+      } else {
+        ring.push_unchecked(self);
+      }
+      *errno_ = next->saved_errno;
+      return YieldStep{next->fctx, self};
+    }
+  }
+  return yield_slow(entry, attention);
 }
 
 }  // namespace grove::detail
