@@ -1,6 +1,7 @@
 #pragma once
 // Calls about the running fiber (or, outside fibers, the running thread).
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -19,8 +20,12 @@ struct YieldStep {
 // Everything a yield does before the jump; takes the general path itself when the next fiber
 // needs more than a jump (and always in sanitizer builds).
 YieldStep yield_begin();
-// After a yield: raises a kill or Timeout that arrived meanwhile.
+// After a yield: finishes what the switch left (a finished fiber's stack) and raises a kill or
+// Timeout that arrived meanwhile.
 void yield_end();
+// Where a fiber's control block (YieldStep::self) keeps two flag bytes: nonzero means yield_end
+// has work (interrupt pending, work left by the switch).
+inline constexpr std::size_t kResumeFlagsOffset = 10;
 #if defined(__x86_64__) && defined(__linux__)
 #define GROVE_INLINE_YIELD_JUMP 1
 extern "C" void grove_yield_jump(void* to, void* self) noexcept;
@@ -33,7 +38,12 @@ extern "C" void grove_yield_jump(void* to, void* self) noexcept;
 inline void yield() {
   const detail::YieldStep step = detail::yield_begin();
 #if GROVE_INLINE_YIELD_JUMP
-  if (step.to) [[likely]] detail::grove_yield_jump(step.to, step.self);
+  if (step.to) [[likely]] {
+    detail::grove_yield_jump(step.to, step.self);
+    const auto* flags = reinterpret_cast<const std::uint16_t*>(static_cast<const char*>(step.self) + detail::kResumeFlagsOffset);
+    if (__atomic_load_n(flags, __ATOMIC_ACQUIRE) != 0) [[unlikely]] detail::yield_end();
+    return;
+  }
 #endif
   detail::yield_end();
 }

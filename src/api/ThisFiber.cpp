@@ -35,6 +35,7 @@ void yield_end() {
   Worker* w = Worker::current();
   if (!w) return;
   FiberControl* self = w->running_fiber();
+  if (self->retire_on_resume) w->retire_pending();
   if (self->interrupt_pending.load(std::memory_order_acquire)) [[unlikely]] throw_interrupt(self);
 }
 

@@ -41,6 +41,13 @@ class FiberControl {
   Fcontext fctx = nullptr;
   std::atomic<bool> on_cpu{false};  // set while some thread runs it; a resumer waits for false
   FiberKind kind;
+  // What a resumed fiber must look at, at a fixed offset: grove::yield, inline in user code,
+  // reads both bytes at once (kResumeFlagsOffset).
+  // A kill or Timeout to raise at the next interruptible suspension point (post_interrupt).
+  std::atomic<bool> interrupt_pending{false};
+  // Set by the switch that resumed it: the fiber it left finished, and its stack is freed here,
+  // on this fiber's side of the switch (Worker::retire_pending).
+  bool retire_on_resume = false;
   bool pinned = false;
   int saved_errno = 0;
   Worker* home = nullptr;  // the worker a pinned fiber runs on
@@ -59,7 +66,6 @@ class FiberControl {
   std::atomic<std::uint32_t> thread_wake{0};  // futex word for FiberKind::thread
 
   // --- interruption (kill, Timeout): an exception thrown at the next suspension point
-  std::atomic<bool> interrupt_pending{false};
   sys::FutexLock interrupt_mu;
   std::exception_ptr interrupt;
   bool interrupt_is_kill = false;

@@ -67,7 +67,6 @@ void Worker::spare_loop() {
 // Every other fiber goes back to the global queue.
 Worker* Worker::wait_for_loan() {
   for (;;) {
-    if (pending_retire_) retire_pending();
     if (Worker* stuck = victim.load(std::memory_order_acquire)) return stuck;
     drain_inbox();
     timers.fire_due(Clock::now());
@@ -84,7 +83,6 @@ Worker* Worker::wait_for_loan() {
 }
 
 FiberControl* Worker::find_spare_work(Worker* stuck) {
-  if (pending_retire_) retire_pending();
   housekeeping(false);
   drain_inbox();
   if (FiberControl* f = take_local()) return f;

@@ -44,6 +44,7 @@ struct SwitchEntry {
   static void fiber(Transfer t) {
     Worker* w = Worker::current();
     if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
+    if (w->pending_retire_) w->retire_pending();
     run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
     Worker::current()->suspend(PostAction::release);
@@ -52,6 +53,7 @@ struct SwitchEntry {
   static void scheduler(Transfer t) {
     Worker* w = Worker::current();
     if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
+    if (w->pending_retire_) w->retire_pending();
     w->run_loop();
   }
 };
@@ -159,13 +161,19 @@ YieldStep Worker::yield_slow(FiberControl* popped, bool attention) {
 
 Worker* Worker::current_after_switch() noexcept { return t_current; }
 
+void Worker::retire_after_switch() { current_after_switch()->retire_pending(); }
+
 // grove_yield_jump (context/Jump.cpp) saves the context at offset 0 and clears the flag at 8.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
 static_assert(offsetof(FiberControl, fctx) == 0 && offsetof(FiberControl, on_cpu) == 8);
+// grove::yield (scheduler.hpp) reads both flags there at once.
+static_assert(offsetof(FiberControl, interrupt_pending) == kResumeFlagsOffset &&
+              offsetof(FiberControl, retire_on_resume) == kResumeFlagsOffset + 1 && kResumeFlagsOffset % 2 == 0);
 #pragma GCC diagnostic pop
 
 void Worker::retire_pending() {
+  running_fiber()->retire_on_resume = false;
   FiberControl* prev = std::exchange(pending_retire_, nullptr);
   // The monitor may be reading its name (it holds it for a few instructions).
   while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
@@ -259,7 +267,6 @@ void Worker::housekeeping(bool force_poll) {
 }
 
 FiberControl* Worker::find_runnable() {
-  if (pending_retire_) retire_pending();  // before this thread may sleep
   for (;;) {
     housekeeping(false);
     if (--fair_countdown_ <= 0) {

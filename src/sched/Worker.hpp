@@ -57,6 +57,12 @@ class Worker {
   void suspend(PostAction action);
   // From a fiber running on this worker: grove::yield's work before its jump (WorkerSwitch.hpp).
   inline YieldStep yield_step();
+  // A finished fiber switched away for good: its stack and the scheduler's reference go. Runs
+  // first thing in the context it switched to (FiberControl::retire_on_resume).
+  __attribute__((noinline, cold)) void retire_pending();
+  // The same from a context just resumed, which may not read TLS itself (see after_switch).
+  __attribute__((noinline, cold)) static void retire_after_switch();
+
 
   // Queues a fiber that became runnable, from this worker's thread. `fifo` false: run it next.
   void make_runnable(FiberControl* f, bool fifo);
@@ -178,8 +184,6 @@ class Worker {
   // would reuse the old thread's TLS addresses (errno) computed before it.
   __attribute__((noinline)) void after_switch(Fcontext from);
   inline bool needs_attention();
-  // A finished fiber switched away for good: its stack and the scheduler's reference go.
-  __attribute__((noinline, cold)) void retire_pending();
   inline FiberControl* next_fast();
   FiberControl* find_runnable();
   inline FiberControl* take_local();
@@ -213,7 +217,7 @@ class Worker {
   std::uintptr_t home_tp_ = 0;     // this worker thread's own TLS (its TCB)
   std::uintptr_t foreign_tp_ = 0;  // nonzero while a thread-fiber's TLS is current
   FiberControl* pending_prev_ = nullptr;    // the context the last switch left
-  FiberControl* pending_retire_ = nullptr;  // a finished fiber whose stack the next switch frees
+  FiberControl* pending_retire_ = nullptr;  // a finished fiber whose stack the resumed context frees
   // Schedules left until the scheduler loop runs timers and the poller and looks at the global
   // queue before its own (kFairnessTicks).
   std::int32_t fair_countdown_ = kFairnessTicks;

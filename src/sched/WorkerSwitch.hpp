@@ -63,10 +63,10 @@ __attribute__((always_inline)) inline FiberControl* Worker::next_fast() {
   return take_local();
 }
 
-// Every switch restores the next context's errno and frees a finished fiber's stack left by the
-// switch before on this thread, so a resumed context has nothing to do (unless kNeedsAfterSwitch).
+// Every switch saves the left context and restores the next one's errno, so a resumed context
+// has nothing to do but free a finished fiber it replaced (retire_on_resume), unless
+// kNeedsAfterSwitch.
 __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next, PostAction action) {
-  if (pending_retire_) [[unlikely]] retire_pending();
   FiberControl* self = running_fiber();
   self->saved_errno = *errno_;
   if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) [[unlikely]] report_stack_overflow(self);
@@ -80,6 +80,7 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
     push_tail(self);  // a thief that takes it waits until the switch below has saved it (on_cpu)
   } else if (action == PostAction::release) [[unlikely]] {
     pending_retire_ = self;
+    next->retire_on_resume = true;
   }
   sanitizer_before_switch(self->san, next->san, action == PostAction::release);
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
@@ -87,6 +88,7 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
   *errno_ = next->saved_errno;
   const Transfer t = switch_fiber(next->fctx, this, &self->fctx, &self->on_cpu);
   if constexpr (kNeedsAfterSwitch) current_after_switch()->after_switch(t.fctx);
+  if (self->retire_on_resume) [[unlikely]] retire_after_switch();
 }
 
 // grove::yield's work before its jump (the inline yield jumps from its caller's frame, see
@@ -96,7 +98,7 @@ __attribute__((always_inline)) inline YieldStep Worker::yield_step() {
   FiberControl* self = running_fiber();
   FiberControl* entry = nullptr;
   const bool attention = needs_attention();
-  if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed) && !pending_retire_) [[likely]] {
+  if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed)) [[likely]] {
     if (pinned_queue.empty()) [[likely]] {
       entry = ring.pop();
     } else if (pinned_turn() || !(entry = ring.pop())) {
