@@ -194,6 +194,10 @@ class Worker {
   // Queues a runnable fiber behind the others: pinned ones in pinned_queue, the rest in the ring.
   inline void push_tail(FiberControl* f);
   inline void push_ring(FiberControl* entry);
+  inline bool has_room_for(const FiberControl* f) const;
+  inline void push_tail_unchecked(FiberControl* f);  // when has_room_for(f)
+  inline FiberControl* pop_queued();
+  inline void hand_cpu(FiberControl* self, FiberControl* next);
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.

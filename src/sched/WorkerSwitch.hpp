@@ -1,6 +1,6 @@
 #pragma once
-// The switch path, inlined into Worker.cpp and Spare.cpp (the only users): a yield or park is one
-// call into libgrove, not a chain of them.
+// The switch path, inlined into Worker.cpp, Spare.cpp and (grove::yield's part) ThisFiber.cpp: a
+// yield or park is one call into libgrove, not a chain of them.
 #include <cerrno>
 
 #include "context/GuardHandler.hpp"
@@ -27,6 +27,18 @@ __attribute__((always_inline)) inline void Worker::push_tail(FiberControl* f) {
   }
 }
 
+__attribute__((always_inline)) inline bool Worker::has_room_for(const FiberControl* f) const {
+  return f->pinned ? !pinned_queue.full() : ring.has_room();
+}
+
+__attribute__((always_inline)) inline void Worker::push_tail_unchecked(FiberControl* f) {
+  if (f->pinned) {
+    pinned_queue.push_unchecked(f, ring.pushed());
+  } else {
+    ring.push_unchecked(f);
+  }
+}
+
 // The pinned queue's head was queued before every ring entry not yet taken: it goes first.
 __attribute__((always_inline)) inline bool Worker::pinned_turn() const {
   return static_cast<std::int32_t>(ring.consumed() - pinned_queue.front().ring_mark) >= 0;
@@ -38,18 +50,22 @@ __attribute__((always_inline)) inline FiberControl* Worker::claim_entry(FiberCon
   return claim_spawn_entry(entry);
 }
 
+// The next queued entry, unclaimed: the pinned queue and the ring interleaved in arrival order.
+__attribute__((always_inline)) inline FiberControl* Worker::pop_queued() {
+  // Never pop_exclusive: a spare may steal from a stuck single worker.
+  if (pinned_queue.empty()) [[likely]] return ring.pop();
+  FiberControl* entry;
+  if (pinned_turn() || !(entry = ring.pop())) entry = pinned_queue.pop();
+  return entry;
+}
+
 __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   for (;;) {
     if (runnext.load(std::memory_order_relaxed)) {
       if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) return from_next(f);
     }
-    FiberControl* entry;
-    if (pinned_queue.empty()) [[likely]] {
-      entry = ring.pop();  // never pop_exclusive: a spare may steal from a stuck single worker
-      if (!entry) return nullptr;
-    } else if (pinned_turn() || !(entry = ring.pop())) {
-      entry = pinned_queue.pop();
-    }
+    FiberControl* entry = pop_queued();
+    if (!entry) return nullptr;
     if (FiberControl* f = claim_entry(entry)) return f;
   }
 }
@@ -63,18 +79,27 @@ __attribute__((always_inline)) inline FiberControl* Worker::next_fast() {
   return take_local();
 }
 
+// What every switch from `self` to `next` records before its jump (the monitor watches the count).
+__attribute__((always_inline)) inline void Worker::hand_cpu(FiberControl* self, FiberControl* next) {
+  self->saved_errno = *errno_;
+  next->on_cpu.store(true, std::memory_order_relaxed);
+  running.store(next, std::memory_order_relaxed);
+  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+__attribute__((always_inline)) inline bool stack_overflowed(const FiberControl* f) {
+  return f->stack && !f->stack.guarded && !canary_intact(f->stack);
+}
+
 // Every switch saves the left context and restores the next one's errno, so a resumed context
 // has nothing to do but free a finished fiber it replaced (retire_on_resume), unless
 // kNeedsAfterSwitch.
 __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next, PostAction action) {
   FiberControl* self = running_fiber();
-  self->saved_errno = *errno_;
-  if (self->stack && !self->stack.guarded && !canary_intact(self->stack)) [[unlikely]] report_stack_overflow(self);
+  if (stack_overflowed(self)) [[unlikely]] report_stack_overflow(self);
   // A fiber woken before it finished switching out is still on its old CPU: wait (briefly).
   while (next->on_cpu.load(std::memory_order_acquire)) [[unlikely]] cpu_relax();
-  next->on_cpu.store(true, std::memory_order_relaxed);
-  running.store(next, std::memory_order_relaxed);
-  switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  hand_cpu(self, next);
   pending_prev_ = self;
   if (action == PostAction::requeue) {
     push_tail(self);  // a thief that takes it waits until the switch below has saved it (on_cpu)
@@ -99,26 +124,13 @@ __attribute__((always_inline)) inline YieldStep Worker::yield_step() {
   FiberControl* entry = nullptr;
   const bool attention = needs_attention();
   if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed)) [[likely]] {
-    if (pinned_queue.empty()) [[likely]] {
-      entry = ring.pop();
-    } else if (pinned_turn() || !(entry = ring.pop())) {
-      entry = pinned_queue.pop();
-    }
+    entry = pop_queued();
     FiberControl* next = entry;
     if (next && !is_spawn_entry(next) && !next->on_cpu.load(std::memory_order_acquire) &&
-        ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) == 0) &&
-        !(self->stack && !self->stack.guarded && !canary_intact(self->stack)) &&
-        (self->pinned ? !pinned_queue.full() : ring.has_room())) [[likely]] {
-      self->saved_errno = *errno_;
-      next->on_cpu.store(true, std::memory_order_relaxed);
-      running.store(next, std::memory_order_relaxed);
-      switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      // Room checked above. A thief that takes it waits for the jump to clear its on_cpu.
-      if (self->pinned) {
-        pinned_queue.push_unchecked(self, ring.pushed());
-      } else {
-        ring.push_unchecked(self);
-      }
+        ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) == 0) && !stack_overflowed(self) &&
+        has_room_for(self)) [[likely]] {
+      hand_cpu(self, next);
+      push_tail_unchecked(self);  // a thief that takes it waits for the jump to clear its on_cpu
       *errno_ = next->saved_errno;
       return YieldStep{next->fctx, self};
     }
