@@ -145,11 +145,9 @@ void Worker::switch_thread_pointer(FiberControl* next) {
 
 void Worker::after_switch([[maybe_unused]] Fcontext from) {
   FiberControl* prev = pending_prev_;
-  if constexpr (!kSwitchSavesContext) {
-    prev->fctx = from;
-    prev->on_cpu.store(false, std::memory_order_release);
-  }
+  if constexpr (!kSwitchSavesContext) prev->fctx = from;
   sanitizer_after_switch(running_fiber()->san, &prev->san);
+  prev->on_cpu.store(false, std::memory_order_release);  // only now may another thread resume it
 }
 
 YieldStep Worker::yield_slow(FiberControl* popped, bool attention) {

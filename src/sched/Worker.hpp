@@ -165,7 +165,8 @@ class Worker {
   // A yield through switch_to: takes `popped` (an entry yield_step took) or what take_local gives.
   __attribute__((noinline)) YieldStep yield_slow(FiberControl* popped, bool attention);
   // What a resumed context must do when the jump cannot do all (Boost's portable jump, which
-  // does not save the left context itself) or the sanitizers need telling.
+  // does not save the left context itself) or the sanitizers need telling. after_switch then
+  // reads the left fiber, so it (not the jump) clears its on_cpu.
 #if !GROVE_OWN_JUMP || defined(GROVE_ASAN)
   static constexpr bool kNeedsAfterSwitch = true;
 #else
@@ -221,6 +222,7 @@ class Worker {
   std::uintptr_t home_tp_ = 0;     // this worker thread's own TLS (its TCB)
   std::uintptr_t foreign_tp_ = 0;  // nonzero while a thread-fiber's TLS is current
   FiberControl* pending_prev_ = nullptr;    // the context the last switch left
+  std::atomic<bool> jump_scratch_{false};   // what the jump clears when after_switch clears on_cpu
   FiberControl* pending_retire_ = nullptr;  // a finished fiber whose stack the resumed context frees
   // Schedules left until the scheduler loop runs timers and the poller and looks at the global
   // queue before its own (kFairnessTicks).

@@ -111,7 +111,8 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
   if ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) [[unlikely]] switch_thread_pointer(next);
   *errno_ = next->saved_errno;
-  const Transfer t = switch_fiber(next->fctx, this, &self->fctx, &self->on_cpu);
+  // With kNeedsAfterSwitch, after_switch still reads the left fiber: it lets go of it (on_cpu).
+  const Transfer t = switch_fiber(next->fctx, this, &self->fctx, kNeedsAfterSwitch ? &jump_scratch_ : &self->on_cpu);
   if constexpr (kNeedsAfterSwitch) current_after_switch()->after_switch(t.fctx);
   if (self->retire_on_resume) [[unlikely]] retire_after_switch();
 }
