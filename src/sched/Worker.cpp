@@ -173,6 +173,7 @@ static_assert(offsetof(FiberControl, interrupt_pending) == kResumeFlagsOffset &&
 void Worker::retire_pending() {
   running_fiber()->retire_on_resume = false;
   FiberControl* prev = std::exchange(pending_retire_, nullptr);
+  if (!prev) return;
   // The monitor may be reading its name (it holds it for a few instructions).
   while (monitor_hold.load(std::memory_order_acquire) == prev) cpu_relax();
   retire_fiber(prev, &stack_cache);
