@@ -9,6 +9,13 @@
 
 namespace grove {
 
+// Called through the GOT (no PLT stub) where the compiler can (GCC's noplt; clang lacks it).
+#if defined(__GNUC__) && !defined(__clang__)
+#define GROVE_NOPLT [[gnu::noplt]]
+#else
+#define GROVE_NOPLT
+#endif
+
 namespace detail {
 // grove::yield is inline so that its stack switch is made from the caller's own frame: a switch
 // inside an out-of-line yield returns to the other fiber's caller, a return the CPU's
@@ -19,7 +26,7 @@ struct YieldStep {
 };
 // Everything a yield does before the jump; takes the general path itself when the next fiber
 // needs more than a jump (and always in sanitizer builds).
-YieldStep yield_begin();
+GROVE_NOPLT YieldStep yield_begin();
 // After a yield: finishes what the switch left (a finished fiber's stack) and raises a kill or
 // Timeout that arrived meanwhile.
 void yield_end();
@@ -28,7 +35,7 @@ void yield_end();
 inline constexpr std::size_t kResumeFlagsOffset = 10;
 #if defined(__x86_64__) && defined(__linux__)
 #define GROVE_INLINE_YIELD_JUMP 1
-extern "C" void grove_yield_jump(void* to, void* self) noexcept;
+extern "C" GROVE_NOPLT void grove_yield_jump(void* to, void* self) noexcept;
 #else
 #define GROVE_INLINE_YIELD_JUMP 0
 #endif

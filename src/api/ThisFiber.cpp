@@ -26,9 +26,11 @@ namespace {
 }  // namespace
 
 YieldStep yield_begin() {
-  Worker* w = fiber_worker();
+  Worker* w = Worker::current();
   if (!w) [[unlikely]] return yield_thread();
-  return w->yield_step();
+  FiberControl* self = w->running_fiber();
+  if (self->kind == FiberKind::scheduler) [[unlikely]] return yield_thread();
+  return w->yield_step(self);
 }
 
 void yield_end() {

@@ -55,8 +55,9 @@ class Worker {
 
   // From a fiber running on this worker: switch away. `action` says what happens to it.
   void suspend(PostAction action);
-  // From a fiber running on this worker: grove::yield's work before its jump (WorkerSwitch.hpp).
-  inline YieldStep yield_step();
+  // From `self`, the fiber running on this worker: grove::yield's work before its jump
+  // (WorkerSwitch.hpp).
+  inline YieldStep yield_step(FiberControl* self);
   // A finished fiber switched away for good: its stack and the scheduler's reference go. Runs
   // first thing in the context it switched to (FiberControl::retire_on_resume).
   __attribute__((noinline, cold)) void retire_pending();

@@ -120,8 +120,7 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
 // grove::yield's work before its jump (the inline yield jumps from its caller's frame, see
 // scheduler.hpp). Its common case, a plain queued fiber next and nothing else to do, calls
 // nothing, so it saves no registers; anything else yields through the general path right here.
-__attribute__((always_inline)) inline YieldStep Worker::yield_step() {
-  FiberControl* self = running_fiber();
+__attribute__((always_inline)) inline YieldStep Worker::yield_step(FiberControl* self) {
   FiberControl* entry = nullptr;
   const bool attention = needs_attention();
   if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed)) [[likely]] {
