@@ -9,6 +9,7 @@
 #include "fiber/FiberLifecycle.hpp"
 #include "grove/fiber.hpp"
 #include "sched/Park.hpp"
+#include "sys/Sys.hpp"
 
 namespace grove::detail {
 
@@ -70,32 +71,44 @@ void fiber_release(FiberControl* f) noexcept {
   release(f);
 }
 
-bool fiber_join(FiberControl* f, TimePoint deadline) {
-  if (f->done.load(std::memory_order_acquire)) return true;
-  FiberControl* self = current_fiber();
-  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
-  // Directed join: a child still waiting in this worker's queue runs now, on our time slice
-  // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
-  FiberControl* next = nullptr;
-  Worker* w = Worker::current();
-  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
-    // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
-    if (f->pinned && f->home != w) {
-      retain(f);  // owned by the stale queue entry, dropped when it is popped
-      resume(f, true);  // it must start on its own worker
-    } else {
-      // Its queue entry, unless taken back, stays behind stale and owns a reference until popped.
-      if (!w->retract_spawn_entry(f)) retain(f);
-      next = f;
-    }
+namespace {
+
+using join_word::joiner;
+using join_word::kDone;
+using join_word::kUnclaimed;
+using join_word::kWatched;
+
+// After claiming `f`'s first run: the fiber to switch to now (directed join: it runs on our time
+// slice), or null if it must start on its own worker. Its queue entry, unless taken back, stays
+// behind stale and owns a reference until popped.
+FiberControl* take_first_run(FiberControl* f, Worker* w) {
+  // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
+  if (f->pinned && f->home != w) {
+    retain(f);  // owned by the stale queue entry, dropped when it is popped
+    resume(f, true);  // it must start on its own worker
+    return nullptr;
   }
+  if (!w->retract_spawn_entry(f)) retain(f);
+  return f;
+}
+
+// A park we prepared but will not use: take our own token back, or, if a waker (an interrupt)
+// claimed it first, take the wake-up it queued (its interrupt stays pending).
+void cancel_park(const ParkTicket& ticket) {
+  if (!claim(ticket.fiber, ticket.token, WakeReason::none)) park(ticket, kNoDeadline, false);
+}
+
+// Any number of joiners, with the joiners WaitQueue.
+bool join_queued(FiberControl* f, FiberControl* self, Worker* w, TimePoint deadline) {
+  FiberControl* next = nullptr;
+  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) next = take_first_run(f, w);
   WaitQueue::Lock lock(f->joiners.mutex());
-  while (!f->done.load(std::memory_order_acquire)) {
+  while (!(f->join_word.fetch_or(kWatched, std::memory_order_acq_rel) & kDone)) {
     switch (f->joiners.wait(lock, deadline, true, nullptr, std::exchange(next, nullptr))) {
       case WakeReason::interrupted:
         throw_interrupt(self);
       case WakeReason::timed_out:
-        return f->done.load(std::memory_order_acquire);
+        return fiber_done(f);
       case WakeReason::notified:
         return true;  // joiners are notified only once the fiber is done
       default:
@@ -111,7 +124,56 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   return true;
 }
 
-bool fiber_done(const FiberControl* f) noexcept { return f->done.load(std::memory_order_acquire); }
+// Woken by a timeout or interrupt: leave the join word. If the finishing fiber already took us
+// from it, it is about to fail to claim our park: wait until it no longer touches us.
+void leave_join_word(FiberControl* f, FiberControl* self) {
+  std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
+  while (joiner(word) == self) {
+    if (f->join_word.compare_exchange_weak(word, word & join_word::kFlags, std::memory_order_acq_rel)) return;
+  }
+  for (int spins = 0; !(f->join_word.load(std::memory_order_acquire) & join_word::kLetGo); ++spins) {
+    if (spins < 64) {
+      cpu_relax();
+    } else {
+      sys::sched_yield();
+    }
+  }
+}
+
+}  // namespace
+
+bool fiber_join(FiberControl* f, TimePoint deadline) {
+  std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
+  if (word & kDone) return true;
+  FiberControl* self = current_fiber();
+  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
+  Worker* w = Worker::current();
+  if (joiner(word)) return join_queued(f, self, w, deadline);
+  // The lone joiner: register in the join word, with a park the finishing fiber claims.
+  const bool may_run_it = w && self->kind != FiberKind::thread;
+  const ParkTicket ticket = prepare_park(true);
+  std::uintptr_t mine;
+  do {
+    if (word & kDone) {
+      cancel_park(ticket);
+      return true;
+    }
+    if (joiner(word)) {
+      cancel_park(ticket);
+      return join_queued(f, self, w, deadline);
+    }
+    // Claiming the first run in the same CAS: a directed join, the child runs on our time slice.
+    mine = (may_run_it ? word & ~kUnclaimed : word) | reinterpret_cast<std::uintptr_t>(self);
+  } while (!f->join_word.compare_exchange_weak(word, mine, std::memory_order_acq_rel, std::memory_order_acquire));
+  FiberControl* next = may_run_it && (word & kUnclaimed) ? take_first_run(f, w) : nullptr;
+  const WakeReason reason = park(ticket, deadline, true, next);
+  if (reason == WakeReason::notified) return true;  // only the finishing fiber claims it so
+  leave_join_word(f, self);
+  if (reason == WakeReason::interrupted) throw_interrupt(self);
+  return fiber_done(f);
+}
+
+bool fiber_done(const FiberControl* f) noexcept { return f->join_word.load(std::memory_order_acquire) & join_word::kDone; }
 bool fiber_killed(const FiberControl* f) noexcept { return fiber_done(f) && f->killed; }
 std::exception_ptr fiber_exception(const FiberControl* f) noexcept { return fiber_done(f) ? f->error : nullptr; }
 TaskBase* fiber_task(FiberControl* f) noexcept { return f->task; }
