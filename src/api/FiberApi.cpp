@@ -14,16 +14,17 @@
 namespace grove::detail {
 
 FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, std::size_t task_align, void** task_memory) {
-  Runtime& rt = runtime();
+  Worker* w = Worker::current();
+  Runtime& rt = w ? w->rt : runtime();  // the first spawn may start the runtime, adopting this thread
+  if (!w) w = Worker::current();
   const std::size_t stack_size = options.stack_size ? checked_stack_size(options.stack_size) : rt.config.stack_size;
   const std::size_t align = std::max(task_align, alignof(FiberControl));
-  const std::size_t header = (sizeof(FiberControl) + align - 1) / align * align;
+  const std::size_t header = (sizeof(FiberControl) + align - 1) & ~(align - 1);  // alignments are powers of two
   if (align > alignof(std::max_align_t)) {
     throw std::invalid_argument("grove: spawn: callables aligned beyond " + std::to_string(alignof(std::max_align_t)) +
                                 " bytes are not supported");
   }
   const std::size_t block_size = header + task_size;
-  Worker* w = Worker::current();
   void* raw = allocate_block(block_size, w ? &w->block_cache : nullptr);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
@@ -47,10 +48,10 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
 }
 
 void fiber_start(FiberControl* f, TaskBase* task) {
-  Runtime& rt = runtime();
+  Worker* w = Worker::current();
+  Runtime& rt = w ? w->rt : runtime();
   rt.ensure_threads();
   f->task = task;
-  Worker* w = Worker::current();
   if (f->pinned) f->home = w ? w->home_for_spawn() : rt.workers[0].get();
   if (w) {
     w->enqueue_spawned(f);
@@ -145,9 +146,9 @@ void leave_join_word(FiberControl* f, FiberControl* self) {
 bool fiber_join(FiberControl* f, TimePoint deadline) {
   std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
   if (word & kDone) return true;
-  FiberControl* self = current_fiber();
-  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
   Worker* w = Worker::current();
+  FiberControl* self = w ? w->running_fiber() : current_fiber();
+  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
   if (joiner(word)) return join_queued(f, self, w, deadline);
   // The lone joiner: register in the join word, with a park the finishing fiber claims.
   const bool may_run_it = w && self->kind != FiberKind::thread;

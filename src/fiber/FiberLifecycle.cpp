@@ -71,7 +71,8 @@ FiberControl* run_fiber_body(FiberControl* self) {
     }
   }
   destroy_fiber_locals(self);  // grove::local values die with their fiber, before joiners wake
-  self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
+  // A Timeout or kill that arrived too late has nothing left to stop.
+  if (self->interrupt_pending.load(std::memory_order_relaxed)) [[unlikely]] self->take_interrupt();
   if (finish_order_watchers.load(std::memory_order_acquire) > 0) {
     self->finish_order = finish_order_counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
@@ -100,7 +101,7 @@ FiberControl* run_fiber_body(FiberControl* self) {
     }
   }
   if (self->error && !someone_waits) report_failure(self);
-  fire_links(self, links);
+  if (links) fire_links(self, links);
   return next;
 }
 

@@ -23,7 +23,12 @@ WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible
 
 // Claims the ticket without running the fiber yet (so a primitive can hand it data first);
 // false if someone else woke it first. Follow a successful claim with resume().
-bool claim(FiberControl* fiber, std::uint64_t token, WakeReason reason);
+inline bool claim(FiberControl* fiber, std::uint64_t token, WakeReason reason) {
+  std::uint64_t expected = token;
+  if (!fiber->park_token.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return false;
+  fiber->wake_reason = reason;
+  return true;
+}
 // Makes a claimed fiber runnable. `fifo`: queue behind other runnable fibers instead of running
 // next (broadcast wakes keep their order).
 void resume(FiberControl* fiber, bool fifo = false);

@@ -205,7 +205,7 @@ void Worker::push_overflow(FiberControl* f) {
 }
 
 // Marks the first run of a fiber about to be queued as claimable by a joiner.
-static void mark_unclaimed(FiberControl* f) {
+static inline void mark_unclaimed(FiberControl* f) {
   // Usually no other thread can see the fiber yet (the spawner's handle and the scheduler's are
   // its only references, and nothing registered on it): a plain store. Otherwise (a Group already
   // tracks it, a link is attached) keep what others set.
