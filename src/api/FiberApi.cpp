@@ -152,7 +152,7 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   if (joiner(word)) return join_queued(f, self, w, deadline);
   // The lone joiner: register in the join word, with a park the finishing fiber claims.
   const bool may_run_it = w && self->kind != FiberKind::thread;
-  const ParkTicket ticket = prepare_park(true);
+  const ParkTicket ticket = prepare_park_before_rmw(true);  // the CAS below is that RMW
   std::uintptr_t mine;
   do {
     if (word & kDone) {

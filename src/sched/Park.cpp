@@ -28,7 +28,7 @@ void fire_park_timer(TimerNode* node) {
 
 
 // A plain thread parks on its futex word; a timeout must still win the token race to count.
-WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
+__attribute__((noinline)) WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
   auto* word = reinterpret_cast<std::uint32_t*>(&self->thread_wake);
   bool waiting_for_claimer = false;
   while (self->thread_wake.load(std::memory_order_acquire) == 0) {
@@ -60,11 +60,21 @@ __attribute__((noinline)) WakeReason park_with_timer(FiberControl* self, const P
 }  // namespace
 
 ParkTicket prepare_park(bool interruptible) {
+  const ParkTicket ticket = prepare_park_before_rmw(interruptible);
+  ticket.fiber->park_token.store(ticket.token, std::memory_order_seq_cst);
+  return ticket;
+}
+
+ParkTicket prepare_park_before_rmw(bool interruptible) {
   Worker* w = Worker::current();
   FiberControl* self = w ? w->running_fiber() : current_fiber();
   std::uint64_t token = (++self->park_epoch << 1) | (interruptible ? kInterruptibleBit : 0);
   self->wake_reason = WakeReason::none;
+#if defined(__x86_64__)
+  self->park_token.store(token, std::memory_order_release);
+#else
   self->park_token.store(token, std::memory_order_seq_cst);
+#endif
   return ParkTicket{self, token};
 }
 

@@ -15,6 +15,11 @@ struct ParkTicket {
 // Publishes a fresh token for the running fiber (or thread). Waiter records must be queued
 // between this and park().
 ParkTicket prepare_park(bool interruptible = true);
+// The same, for a caller whose next atomic operation is a read-modify-write (before it parks):
+// the token's store then needs no fence of its own on x86-64, where that RMW is a locked
+// instruction, a full barrier, so the token is visible to interrupters before park() reads
+// interrupt_pending (the store-load order prepare_park's seq_cst store gives).
+ParkTicket prepare_park_before_rmw(bool interruptible = true);
 
 // Suspends until woken with the ticket, `deadline` passes (timed_out), or an interrupt is posted
 // (interrupted, only when `interruptible`). Plain threads block on a futex.
