@@ -69,6 +69,8 @@ void fiber_release(FiberControl* f) noexcept {
     f->stack = Stack{};
     release(f);
   }
+  // spawn(fn).join(): the handle goes right after the fiber finished on this thread.
+  if (Worker* w = Worker::current(); w && w->release_with_pending_retire(f)) return;
   release(f);
 }
 
@@ -97,6 +99,21 @@ FiberControl* take_first_run(FiberControl* f, Worker* w) {
 // claimed it first, take the wake-up it queued (its interrupt stays pending).
 void cancel_park(const ParkTicket& ticket) {
   if (!claim(ticket.fiber, ticket.token, WakeReason::none)) park(ticket, kNoDeadline, false);
+}
+
+// park(), for a lone joiner: its usual case (a fiber on a worker, no deadline, no interrupt
+// pending) switches straight away.
+WakeReason park_joiner(const ParkTicket& ticket, TimePoint deadline, Worker* w, FiberControl* next) {
+  FiberControl* self = ticket.fiber;
+  if (deadline != kNoDeadline || !w || self->kind == FiberKind::thread || self->interrupt_pending.load(std::memory_order_seq_cst)) {
+    return park(ticket, deadline, true, next);
+  }
+  if (next) {
+    w->suspend_to(next);
+  } else {
+    w->suspend(PostAction::none);
+  }
+  return self->wake_reason;
 }
 
 // Any number of joiners, with the joiners WaitQueue.
@@ -167,7 +184,7 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
     mine = (may_run_it ? word & ~kUnclaimed : word) | reinterpret_cast<std::uintptr_t>(self);
   } while (!f->join_word.compare_exchange_weak(word, mine, std::memory_order_acq_rel, std::memory_order_acquire));
   FiberControl* next = may_run_it && (word & kUnclaimed) ? take_first_run(f, w) : nullptr;
-  const WakeReason reason = park(ticket, deadline, true, next);
+  const WakeReason reason = park_joiner(ticket, deadline, w, next);
   if (reason == WakeReason::notified) return true;  // only the finishing fiber claims it so
   leave_join_word(f, self);
   if (reason == WakeReason::interrupted) throw_interrupt(self);
