@@ -38,7 +38,7 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   f->san.init_for_stack(f->stack.base, f->stack.size);
   f->fctx = make_fiber_context(f);
   f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
-  f->name = options.name;
+  if (!options.name.empty()) f->name = options.name;  // a fresh block's name is empty
   f->pinned = options.pinned;
   // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
   // nobody else can see the block: no atomic add at start.
