@@ -69,8 +69,6 @@ void fiber_release(FiberControl* f) noexcept {
     f->stack = Stack{};
     release(f);
   }
-  // spawn(fn).join(): the handle goes right after the fiber finished on this thread.
-  if (Worker* w = Worker::current(); w && w->release_with_pending_retire(f)) return;
   release(f);
 }
 

@@ -248,13 +248,6 @@ void Worker::exit_to(FiberControl* next) {
   __builtin_unreachable();
 }
 
-bool Worker::release_with_pending_retire(FiberControl* f) {
-  if (pending_retire_ != f || f->refs.load(std::memory_order_acquire) != 2) return false;
-  f->refs.store(1, std::memory_order_relaxed);  // the caller's; the retire drops the last one
-  retire_pending();
-  return true;
-}
-
 void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none); }
 
 std::uint64_t Worker::rt_reserve_ids(std::uint64_t n) { return rt.reserve_fiber_ids(n); }

@@ -75,11 +75,6 @@ class Worker {
     return (f->join_word.load(std::memory_order_relaxed) & join_word::kUnclaimed) &&
            (f->join_word.fetch_and(~join_word::kUnclaimed, std::memory_order_acq_rel) & join_word::kUnclaimed);
   }
-  // From a handle giving up its reference to `f`: if `f` is the finished fiber this thread has yet
-  // to retire, and that handle and the scheduler hold its only two references, nobody else can
-  // add one, so both are dropped without an atomic decrement: `f` is retired and freed now. False
-  // (nothing done) otherwise.
-  bool release_with_pending_retire(FiberControl* f);
   // From a fiber that just finished: switch away for good, to `next` (a fiber the caller claimed
   // from its park, or null) if it may run here now, so a lone joiner needs no trip through a queue.
   [[noreturn]] void exit_to(FiberControl* next);
