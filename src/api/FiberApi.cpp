@@ -9,20 +9,22 @@
 #include "fiber/FiberLifecycle.hpp"
 #include "grove/fiber.hpp"
 #include "sched/Park.hpp"
+#include "sys/Sys.hpp"
 
 namespace grove::detail {
 
 FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, std::size_t task_align, void** task_memory) {
-  Runtime& rt = runtime();
+  Worker* w = Worker::current();
+  Runtime& rt = w ? w->rt : runtime();  // the first spawn may start the runtime, adopting this thread
+  if (!w) w = Worker::current();
   const std::size_t stack_size = options.stack_size ? checked_stack_size(options.stack_size) : rt.config.stack_size;
   const std::size_t align = std::max(task_align, alignof(FiberControl));
-  const std::size_t header = (sizeof(FiberControl) + align - 1) / align * align;
+  const std::size_t header = (sizeof(FiberControl) + align - 1) & ~(align - 1);  // alignments are powers of two
   if (align > alignof(std::max_align_t)) {
     throw std::invalid_argument("grove: spawn: callables aligned beyond " + std::to_string(alignof(std::max_align_t)) +
                                 " bytes are not supported");
   }
   const std::size_t block_size = header + task_size;
-  Worker* w = Worker::current();
   void* raw = allocate_block(block_size, w ? &w->block_cache : nullptr);
   auto* f = ::new (raw) FiberControl(FiberKind::task);
   f->block_size = block_size;
@@ -36,7 +38,7 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   f->san.init_for_stack(f->stack.base, f->stack.size);
   f->fctx = make_fiber_context(f);
   f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
-  f->name = options.name;
+  if (!options.name.empty()) f->name = options.name;  // a fresh block's name is empty
   f->pinned = options.pinned;
   // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
   // nobody else can see the block: no atomic add at start.
@@ -46,10 +48,10 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
 }
 
 void fiber_start(FiberControl* f, TaskBase* task) {
-  Runtime& rt = runtime();
+  Worker* w = Worker::current();
+  Runtime& rt = w ? w->rt : runtime();
   rt.ensure_threads();
   f->task = task;
-  Worker* w = Worker::current();
   if (f->pinned) f->home = w ? w->home_for_spawn() : rt.workers[0].get();
   if (w) {
     w->enqueue_spawned(f);
@@ -70,32 +72,59 @@ void fiber_release(FiberControl* f) noexcept {
   release(f);
 }
 
-bool fiber_join(FiberControl* f, TimePoint deadline) {
-  if (f->done.load(std::memory_order_acquire)) return true;
-  FiberControl* self = current_fiber();
-  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
-  // Directed join: a child still waiting in this worker's queue runs now, on our time slice
-  // (depth-first fork/join keeps few fibers alive; the queue's entry becomes stale).
-  FiberControl* next = nullptr;
-  Worker* w = Worker::current();
-  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) {
-    // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
-    if (f->pinned && f->home != w) {
-      retain(f);  // owned by the stale queue entry, dropped when it is popped
-      resume(f, true);  // it must start on its own worker
-    } else {
-      // Its queue entry, unless taken back, stays behind stale and owns a reference until popped.
-      if (!w->retract_spawn_entry(f)) retain(f);
-      next = f;
-    }
+namespace {
+
+using join_word::joiner;
+using join_word::kDone;
+using join_word::kUnclaimed;
+using join_word::kWatched;
+
+// After claiming `f`'s first run: the fiber to switch to now (directed join: it runs on our time
+// slice), or null if it must start on its own worker. Its queue entry, unless taken back, stays
+// behind stale and owns a reference until popped.
+FiberControl* take_first_run(FiberControl* f, Worker* w) {
+  // Read only once claimed: until then `f` may be running elsewhere, pinning itself.
+  if (f->pinned && f->home != w) {
+    retain(f);  // owned by the stale queue entry, dropped when it is popped
+    resume(f, true);  // it must start on its own worker
+    return nullptr;
   }
+  if (!w->retract_spawn_entry(f)) retain(f);
+  return f;
+}
+
+// A park we prepared but will not use: take our own token back, or, if a waker (an interrupt)
+// claimed it first, take the wake-up it queued (its interrupt stays pending).
+void cancel_park(const ParkTicket& ticket) {
+  if (!claim(ticket.fiber, ticket.token, WakeReason::none)) park(ticket, kNoDeadline, false);
+}
+
+// park(), for a lone joiner: its usual case (a fiber on a worker, no deadline, no interrupt
+// pending) switches straight away.
+WakeReason park_joiner(const ParkTicket& ticket, TimePoint deadline, Worker* w, FiberControl* next) {
+  FiberControl* self = ticket.fiber;
+  if (deadline != kNoDeadline || !w || self->kind == FiberKind::thread || self->interrupt_pending.load(std::memory_order_seq_cst)) {
+    return park(ticket, deadline, true, next);
+  }
+  if (next) {
+    w->suspend_to(next);
+  } else {
+    w->suspend(PostAction::none);
+  }
+  return self->wake_reason;
+}
+
+// Any number of joiners, with the joiners WaitQueue.
+bool join_queued(FiberControl* f, FiberControl* self, Worker* w, TimePoint deadline) {
+  FiberControl* next = nullptr;
+  if (w && self->kind != FiberKind::thread && Worker::claim_first_run(f)) next = take_first_run(f, w);
   WaitQueue::Lock lock(f->joiners.mutex());
-  while (!f->done.load(std::memory_order_acquire)) {
+  while (!(f->join_word.fetch_or(kWatched, std::memory_order_acq_rel) & kDone)) {
     switch (f->joiners.wait(lock, deadline, true, nullptr, std::exchange(next, nullptr))) {
       case WakeReason::interrupted:
         throw_interrupt(self);
       case WakeReason::timed_out:
-        return f->done.load(std::memory_order_acquire);
+        return fiber_done(f);
       case WakeReason::notified:
         return true;  // joiners are notified only once the fiber is done
       default:
@@ -111,7 +140,56 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
   return true;
 }
 
-bool fiber_done(const FiberControl* f) noexcept { return f->done.load(std::memory_order_acquire); }
+// Woken by a timeout or interrupt: leave the join word. If the finishing fiber already took us
+// from it, it is about to fail to claim our park: wait until it no longer touches us.
+void leave_join_word(FiberControl* f, FiberControl* self) {
+  std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
+  while (joiner(word) == self) {
+    if (f->join_word.compare_exchange_weak(word, word & join_word::kFlags, std::memory_order_acq_rel)) return;
+  }
+  for (int spins = 0; !(f->join_word.load(std::memory_order_acquire) & join_word::kLetGo); ++spins) {
+    if (spins < 64) {
+      cpu_relax();
+    } else {
+      sys::sched_yield();
+    }
+  }
+}
+
+}  // namespace
+
+bool fiber_join(FiberControl* f, TimePoint deadline) {
+  std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
+  if (word & kDone) return true;
+  Worker* w = Worker::current();
+  FiberControl* self = w ? w->running_fiber() : current_fiber();
+  if (self == f) throw UsageError("grove: a fiber cannot join itself (fiber " + fiber_name(f) + ")");
+  if (joiner(word)) return join_queued(f, self, w, deadline);
+  // The lone joiner: register in the join word, with a park the finishing fiber claims.
+  const bool may_run_it = w && self->kind != FiberKind::thread;
+  const ParkTicket ticket = prepare_park_before_rmw(true);  // the CAS below is that RMW
+  std::uintptr_t mine;
+  do {
+    if (word & kDone) {
+      cancel_park(ticket);
+      return true;
+    }
+    if (joiner(word)) {
+      cancel_park(ticket);
+      return join_queued(f, self, w, deadline);
+    }
+    // Claiming the first run in the same CAS: a directed join, the child runs on our time slice.
+    mine = (may_run_it ? word & ~kUnclaimed : word) | reinterpret_cast<std::uintptr_t>(self);
+  } while (!f->join_word.compare_exchange_weak(word, mine, std::memory_order_acq_rel, std::memory_order_acquire));
+  FiberControl* next = may_run_it && (word & kUnclaimed) ? take_first_run(f, w) : nullptr;
+  const WakeReason reason = park_joiner(ticket, deadline, w, next);
+  if (reason == WakeReason::notified) return true;  // only the finishing fiber claims it so
+  leave_join_word(f, self);
+  if (reason == WakeReason::interrupted) throw_interrupt(self);
+  return fiber_done(f);
+}
+
+bool fiber_done(const FiberControl* f) noexcept { return f->join_word.load(std::memory_order_acquire) & join_word::kDone; }
 bool fiber_killed(const FiberControl* f) noexcept { return fiber_done(f) && f->killed; }
 std::exception_ptr fiber_exception(const FiberControl* f) noexcept { return fiber_done(f) ? f->error : nullptr; }
 TaskBase* fiber_task(FiberControl* f) noexcept { return f->task; }

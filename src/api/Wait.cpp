@@ -15,7 +15,7 @@ using namespace detail;
 bool WaitableRef::ready() const { return waitable_ ? waitable_->ready() : fiber_done(fiber_.control()); }
 
 detail::WaitQueue& WaitableRef::wait_queue() const {
-  return waitable_ ? waitable_->wait_queue() : fiber_.control()->joiners;
+  return waitable_ ? waitable_->wait_queue() : fiber_waiters(fiber_.control());
 }
 
 TimePoint detail::deadline_from(const OptionalTimeout& timeout) {

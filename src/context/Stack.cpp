@@ -14,7 +14,7 @@
 namespace grove::detail {
 namespace {
 
-constexpr std::size_t kThreadCacheCap = 128;
+constexpr std::size_t kThreadCacheCap = StackCache::kCapacity;
 constexpr std::size_t kTransferBatch = 32;  // stacks moved between a thread cache and the pool per lock
 constexpr std::size_t kGlobalPoolCap = 4096;
 constexpr std::size_t kSlabStacks = 64;
@@ -130,7 +130,33 @@ std::size_t round_to_pages(std::size_t size) {
 
 StackCache::~StackCache() { StackPool::instance().give_batch(stacks.data(), stacks.size()); }
 
+namespace {
+// Kept out of line so the fast paths below need no stack frame.
+__attribute__((noinline)) Stack allocate_stack_slow(std::size_t size, StackCache* cache);
+__attribute__((noinline)) void release_stack_slow(const Stack& s, StackCache* cache);
+}  // namespace
+
 Stack allocate_stack(std::size_t size, StackCache* cache) {
+  // The usual case: the stack this worker freed last has the (already rounded) size asked for.
+  if (cache && !cache->stacks.empty() && cache->stacks.back().size == size) [[likely]] {
+    const Stack s = cache->stacks.back();
+    cache->stacks.pop_back();
+    if (!s.guarded) write_canary(s);
+    return s;
+  }
+  return allocate_stack_slow(size, cache);
+}
+
+void release_stack(const Stack& s, StackCache* cache) {
+  if (cache && cache->stacks.size() < kThreadCacheCap) [[likely]] {
+    cache->stacks.push_back(s);
+    return;
+  }
+  release_stack_slow(s, cache);
+}
+
+namespace {
+Stack allocate_stack_slow(std::size_t size, StackCache* cache) {
   size = round_to_pages(size);
   auto& pool = StackPool::instance();
   Stack s;
@@ -168,20 +194,19 @@ Stack allocate_stack(std::size_t size, StackCache* cache) {
   return s;
 }
 
-void release_stack(const Stack& s, StackCache* cache) {
+void release_stack_slow(const Stack& s, StackCache* cache) {
   auto& pool = StackPool::instance();
   if (!cache) {
     pool.give_batch(&s, 1);
     return;
   }
+  // Full: hand the oldest batch back to the pool under one lock.
   auto& cached = cache->stacks;
-  if (cached.size() >= kThreadCacheCap) {
-    // Full: hand the oldest batch back to the pool under one lock.
-    pool.give_batch(cached.data(), kTransferBatch);
-    cached.erase(cached.begin(), cached.begin() + kTransferBatch);
-  }
+  pool.give_batch(cached.data(), kTransferBatch);
+  cached.drop_front(kTransferBatch);
   cached.push_back(s);
 }
+}  // namespace
 
 // The canary is "the lowest 16 bytes are still zero": fresh mappings are zero, and reading an
 // untouched page maps the shared zero page, so checking costs no RSS (writing a pattern would

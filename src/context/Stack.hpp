@@ -3,7 +3,6 @@
 // map budget nears vm.max_map_count (each guarded stack costs two kernel maps).
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace grove::detail {
 
@@ -23,7 +22,23 @@ inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
 // A small lock-free cache of free stacks in front of the shared pool, owned by one worker. Not a
 // thread_local: a thread-fiber runs on its own TLS, where a thread_local cache would be its own.
 struct StackCache {
-  std::vector<Stack> stacks;
+  static constexpr std::size_t kCapacity = 128;
+  // A fixed array, not a vector: taking and returning a stack is a few inlined instructions.
+  struct List {
+    Stack items[kCapacity];
+    std::size_t count = 0;
+    std::size_t size() const { return count; }
+    bool empty() const { return count == 0; }
+    Stack& operator[](std::size_t i) { return items[i]; }
+    Stack& back() { return items[count - 1]; }
+    void pop_back() { --count; }
+    void push_back(const Stack& s) { items[count++] = s; }  // callers keep count < kCapacity
+    const Stack* data() const { return items; }
+    void drop_front(std::size_t n) {
+      for (std::size_t i = n; i < count; ++i) items[i - n] = items[i];
+      count -= n;
+    }
+  } stacks;
   StackCache() = default;
   StackCache(const StackCache&) = delete;
   StackCache& operator=(const StackCache&) = delete;

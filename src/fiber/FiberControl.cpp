@@ -43,7 +43,7 @@ void release(FiberControl* f) {
   if (f->task) f->task->~TaskBase();
   // The last reference: the fiber is off every CPU, so its TLS (and with it the pthread_t that
   // named it) can go.
-  FiberTls::destroy(f->tls);
+  if (f->tls) FiberTls::destroy(f->tls);
   const std::size_t size = f->block_size;
   f->~FiberControl();
   Worker* w = Worker::current();  // its cache, if this is a worker's thread

@@ -30,6 +30,21 @@ enum class FiberKind : std::uint8_t {
 
 enum class WakeReason : std::uint8_t { none, notified, timed_out, interrupted, closed };
 
+// FiberControl::join_word: one atomic word, so that the common spawn+join (one joiner, no
+// timeout) needs no lock: the joiner registers with one CAS, the finishing fiber publishes kDone
+// and learns who to wake with one exchange. Anything else (a second joiner, iwait, links) sets
+// kWatched and uses the `joiners` WaitQueue, which the finishing fiber then also locks.
+namespace join_word {
+inline constexpr std::uintptr_t kDone = 1;       // finished; the result and error are published
+inline constexpr std::uintptr_t kUnclaimed = 2;  // its spawn entry is queued and its first run unclaimed
+inline constexpr std::uintptr_t kWatched = 4;    // `joiners` has (or had) waiters or links
+// After kDone only (kUnclaimed is clear by then): the finishing fiber is done touching the lone
+// joiner it took from the word (it failed to claim its park: a timeout or interrupt had).
+inline constexpr std::uintptr_t kLetGo = 2;
+inline constexpr std::uintptr_t kFlags = 7;
+inline FiberControl* joiner(std::uintptr_t word) { return reinterpret_cast<FiberControl*>(word & ~kFlags); }
+}  // namespace join_word
+
 class FiberControl {
  public:
   explicit FiberControl(FiberKind kind);
@@ -80,17 +95,14 @@ class FiberControl {
   std::uint64_t id = 0;
   std::string name;
   std::atomic<int> refs{1};
-  std::atomic<bool> done{false};
+  // The join handshake (kDone, kUnclaimed, kWatched, and the lone registered joiner): see JoinWord.
+  std::atomic<std::uintptr_t> join_word{0};
   // Position in the process-wide finish order, stamped only while some iwait/joinall watches
-  // (0: not stamped); written before `done` is published.
+  // (0: not stamped); written before kDone is published.
   std::uint64_t finish_order = 0;
-  std::atomic<bool> started{false};
-  // False only while the fiber's one queue entry is its tagged spawn entry in a run queue: a
-  // joiner may then claim the first run and switch straight to it (see Worker::claim_entry).
-  std::atomic<bool> run_claimed{true};
   bool killed = false;
   bool error_observed = false;  // a link that receives failures exists (guarded by joiners' lock)
-  LinkNode* links = nullptr;     // run when the fiber dies (guarded by joiners' lock)
+  LinkNode* links = nullptr;     // run when the fiber dies (guarded by joiners' lock; sets kWatched)
   TaskBase* task = nullptr;
   std::size_t block_size = 0;  // the allocation holding this block and its task (BlockCache)
   std::exception_ptr error;

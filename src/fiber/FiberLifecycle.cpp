@@ -9,6 +9,7 @@
 #include "fiber/FiberLocals.hpp"
 #include "grove/errors.hpp"
 #include "grove/timeout.hpp"
+#include "sched/Park.hpp"
 #include "sys/Sys.hpp"
 
 namespace grove::detail {
@@ -44,8 +45,15 @@ void report_failure(FiberControl* self) {
 
 }  // namespace
 
-void run_fiber_body(FiberControl* self) {
-  self->started.store(true, std::memory_order_release);
+// Claims the park of the lone joiner taken from the join word; false if a timeout or interrupt
+// claimed it first. The joiner stays parked in its join until it deregisters or sees kLetGo, so
+// its token cannot belong to a later park.
+bool claim_lone_joiner(FiberControl* joiner) {
+  const std::uint64_t token = joiner->park_token.load(std::memory_order_acquire);
+  return token != 0 && claim(joiner, token, WakeReason::notified);
+}
+
+FiberControl* run_fiber_body(FiberControl* self) {
   bool killed_before_start = false;
   if (self->interrupt_pending.load(std::memory_order_acquire)) {
     std::lock_guard lock(self->interrupt_mu);
@@ -63,29 +71,43 @@ void run_fiber_body(FiberControl* self) {
     }
   }
   destroy_fiber_locals(self);  // grove::local values die with their fiber, before joiners wake
-  self->take_interrupt();  // a Timeout or kill that arrived too late has nothing left to stop
-  WaitQueue::Lock lock(self->joiners.mutex());
+  // A Timeout or kill that arrived too late has nothing left to stop.
+  if (self->interrupt_pending.load(std::memory_order_relaxed)) [[unlikely]] self->take_interrupt();
   if (finish_order_watchers.load(std::memory_order_acquire) > 0) {
     self->finish_order = finish_order_counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
-  self->done.store(true, std::memory_order_release);
-  const bool someone_waits = !self->joiners.empty() || self->error_observed;
-  LinkNode* links = std::exchange(self->links, nullptr);
+  const std::uintptr_t word = self->join_word.exchange(join_word::kDone, std::memory_order_acq_rel);
   // A lone joiner runs next on this worker (as a notify_one wake does): fork/join code then goes
   // depth-first through its children instead of queueing every parent behind their siblings.
-  if (self->joiners.size() == 1) {
-    self->joiners.notify_one();
-  } else {
-    self->joiners.notify_all();
+  FiberControl* next = nullptr;
+  FiberControl* lone = join_word::joiner(word);
+  if (lone) {
+    if (claim_lone_joiner(lone)) {
+      next = lone;
+    } else {
+      self->join_word.fetch_or(join_word::kLetGo, std::memory_order_release);
+    }
   }
-  lock.unlock();
+  bool someone_waits = lone != nullptr;
+  LinkNode* links = nullptr;
+  if (word & join_word::kWatched) [[unlikely]] {
+    WaitQueue::Lock lock(self->joiners.mutex());
+    someone_waits = someone_waits || !self->joiners.empty() || self->error_observed;
+    links = std::exchange(self->links, nullptr);
+    if (!next && self->joiners.size() == 1) {
+      if (Waiter* w = self->joiners.claim_one()) next = w->fiber;
+    } else {
+      self->joiners.notify_all();
+    }
+  }
   if (self->error && !someone_waits) report_failure(self);
-  fire_links(self, links);
+  if (links) fire_links(self, links);
+  return next;
 }
 
 void add_link(FiberControl* f, LinkNode* node) {
   WaitQueue::Lock lock(f->joiners.mutex());
-  if (!f->done.load(std::memory_order_acquire)) {
+  if (!(f->join_word.fetch_or(join_word::kWatched, std::memory_order_acq_rel) & join_word::kDone)) {
     if (node->observes_failure) f->error_observed = true;
     node->next = f->links;
     f->links = node;
@@ -94,6 +116,11 @@ void add_link(FiberControl* f, LinkNode* node) {
   lock.unlock();
   node->next = nullptr;
   fire_links(f, node);
+}
+
+WaitQueue& fiber_waiters(FiberControl* f) {
+  f->join_word.fetch_or(join_word::kWatched, std::memory_order_acq_rel);
+  return f->joiners;
 }
 
 void fire_links(FiberControl* dead, LinkNode* list) noexcept {

@@ -5,8 +5,13 @@
 namespace grove::detail {
 
 // Runs the fiber's task (unless it was killed before starting), records the outcome and wakes
-// its joiners. Called on the fiber's own stack.
-void run_fiber_body(FiberControl* self);
+// its joiners. Called on the fiber's own stack. Returns a lone joiner it claimed, to run next
+// (null if none): the caller resumes it.
+FiberControl* run_fiber_body(FiberControl* self);
+
+// The WaitQueue that is notified when `f` finishes, for waiters outside fiber_join (iwait): from
+// now on the finishing fiber locks it (kWatched). Check fiber_done under its lock before waiting.
+WaitQueue& fiber_waiters(FiberControl* f);
 
 // After the last switch away from a finished fiber: frees its stack (into `cache`, the worker's)
 // and drops the scheduler's reference.

@@ -28,7 +28,7 @@ void fire_park_timer(TimerNode* node) {
 
 
 // A plain thread parks on its futex word; a timeout must still win the token race to count.
-WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
+__attribute__((noinline)) WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint deadline) {
   auto* word = reinterpret_cast<std::uint32_t*>(&self->thread_wake);
   bool waiting_for_claimer = false;
   while (self->thread_wake.load(std::memory_order_acquire) == 0) {
@@ -53,13 +53,28 @@ WakeReason park_thread(FiberControl* self, const ParkTicket& ticket, TimePoint d
   return self->wake_reason;
 }
 
+// Out of line: parks without a deadline need no timer on the stack.
+__attribute__((noinline)) WakeReason park_with_timer(FiberControl* self, const ParkTicket& ticket, TimePoint deadline, Worker* w,
+                                                     FiberControl* next);
+
 }  // namespace
 
 ParkTicket prepare_park(bool interruptible) {
-  FiberControl* self = current_fiber();
+  const ParkTicket ticket = prepare_park_before_rmw(interruptible);
+  ticket.fiber->park_token.store(ticket.token, std::memory_order_seq_cst);
+  return ticket;
+}
+
+ParkTicket prepare_park_before_rmw(bool interruptible) {
+  Worker* w = Worker::current();
+  FiberControl* self = w ? w->running_fiber() : current_fiber();
   std::uint64_t token = (++self->park_epoch << 1) | (interruptible ? kInterruptibleBit : 0);
   self->wake_reason = WakeReason::none;
+#if defined(__x86_64__)
+  self->park_token.store(token, std::memory_order_release);
+#else
   self->park_token.store(token, std::memory_order_seq_cst);
+#endif
   return ParkTicket{self, token};
 }
 
@@ -80,31 +95,35 @@ WakeReason park(const ParkTicket& ticket, TimePoint deadline, bool interruptible
   }
   Worker* w = Worker::current();
   if (self->kind == FiberKind::thread || !w) return park_thread(self, ticket, deadline);
-
-  ParkTimer timer;
-  if (deadline != kNoDeadline) {
-    timer.deadline = deadline;
-    timer.fire = &fire_park_timer;
-    timer.fiber = self;
-    timer.token = ticket.token;
-    w->timers.add(&timer);
+  if (deadline == kNoDeadline) {
+    // Suspend even if a waker already claimed us: it has queued us and will run us.
+    if (next) {
+      w->suspend_to(next);
+    } else {
+      w->suspend(PostAction::none);
+    }
+    return self->wake_reason;
   }
-  // Suspend even if a waker already claimed us: it has queued us and will run us.
+  return park_with_timer(self, ticket, deadline, w, next);
+}
+
+namespace {
+WakeReason park_with_timer(FiberControl* self, const ParkTicket& ticket, TimePoint deadline, Worker* w, FiberControl* next) {
+  ParkTimer timer;
+  timer.deadline = deadline;
+  timer.fire = &fire_park_timer;
+  timer.fiber = self;
+  timer.token = ticket.token;
+  w->timers.add(&timer);
   if (next) {
     w->suspend_to(next);
   } else {
     w->suspend(PostAction::none);
   }
-  if (deadline != kNoDeadline) TimerHeap::cancel(&timer);
+  TimerHeap::cancel(&timer);
   return self->wake_reason;
 }
-
-bool claim(FiberControl* f, std::uint64_t token, WakeReason reason) {
-  std::uint64_t expected = token;
-  if (!f->park_token.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return false;
-  f->wake_reason = reason;
-  return true;
-}
+}  // namespace
 
 void resume(FiberControl* f, bool fifo) {
   if (f->kind == FiberKind::thread) {

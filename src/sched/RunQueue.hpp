@@ -56,11 +56,13 @@ class RunQueue {
   // only a lone last entry can be contended: then one CAS on the head decides.
   bool retract_last(FiberControl* entry) noexcept {
     const std::uint32_t t = tail_.load(std::memory_order_relaxed);
-    if (t == head_.load(std::memory_order_acquire) || slots_[(t - 1) % kCapacity].load(std::memory_order_relaxed) != entry) {
-      return false;
-    }
+    std::uint32_t h = head_.load(std::memory_order_acquire);
+    if (t == h || slots_[(t - 1) % kCapacity].load(std::memory_order_relaxed) != entry) return false;
+    // The lone entry is also the first: take it from the head as pop() does, one CAS against
+    // thieves (instead of lowering the tail, fencing, and then still racing for the head).
+    if (h == t - 1) return head_.compare_exchange_strong(h, t, std::memory_order_acq_rel);
     tail_.store(t - 1, std::memory_order_seq_cst);
-    std::uint32_t h = head_.load(std::memory_order_seq_cst);
+    h = head_.load(std::memory_order_seq_cst);
     if (static_cast<std::int32_t>(t - 1 - h) > 0) return true;  // others remain before it
     bool won = false;
     if (h == t - 1) won = head_.compare_exchange_strong(h, t, std::memory_order_seq_cst);

@@ -83,7 +83,6 @@ Runtime& Runtime::start(const Config& config, std::unique_ptr<EventSource> event
     auto* main_fiber = new FiberControl(FiberKind::main);
     main_fiber->id = rt->next_fiber_id();
     main_fiber->name = "main";
-    main_fiber->started.store(true, std::memory_order_relaxed);
     rt->workers[0]->adopt_current_thread(main_fiber);
     first_thread = 1;
   }

@@ -12,6 +12,7 @@
 
 #include "context/GuardHandler.hpp"
 #include "fiber/FiberLifecycle.hpp"
+#include "sched/Park.hpp"
 #include "sched/Runtime.hpp"
 #include "sys/Sys.hpp"
 
@@ -25,7 +26,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(1);
 
 FiberControl* Worker::claim_spawn_entry(FiberControl* entry) {
   FiberControl* f = untag(entry);
-  if (!f->run_claimed.load(std::memory_order_acquire) && !f->run_claimed.exchange(true, std::memory_order_acq_rel)) return f;
+  if (claim_first_run(f)) return f;
   release(f);  // a joiner ran it already; drop the reference it took for this entry
   return nullptr;
 }
@@ -33,7 +34,7 @@ FiberControl* Worker::claim_spawn_entry(FiberControl* entry) {
 bool Worker::drop_if_stale(FiberControl* entry) {
   if (!is_spawn_entry(entry)) return false;
   FiberControl* f = untag(entry);
-  if (!f->run_claimed.load(std::memory_order_acquire)) return false;
+  if (f->join_word.load(std::memory_order_acquire) & join_word::kUnclaimed) return false;
   release(f);
   return true;
 }
@@ -45,10 +46,9 @@ struct SwitchEntry {
     Worker* w = Worker::current();
     if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
     if (w->pending_retire_) w->retire_pending();
-    run_fiber_body(w->running_fiber());
+    FiberControl* next = run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
-    Worker::current()->suspend(PostAction::release);
-    __builtin_unreachable();
+    Worker::current()->exit_to(next);
   }
   static void scheduler(Transfer t) {
     Worker* w = Worker::current();
@@ -205,19 +205,48 @@ void Worker::push_overflow(FiberControl* f) {
   rt.wake_idle_worker(false);
 }
 
+// Marks the first run of a fiber about to be queued as claimable by a joiner.
+static inline void mark_unclaimed(FiberControl* f) {
+  // Usually no other thread can see the fiber yet (the spawner's handle and the scheduler's are
+  // its only references, and nothing registered on it): a plain store. Otherwise (a Group already
+  // tracks it, a link is attached) keep what others set.
+  if (f->refs.load(std::memory_order_acquire) == 2 && f->join_word.load(std::memory_order_acquire) == 0) {
+    f->join_word.store(join_word::kUnclaimed, std::memory_order_relaxed);
+  } else {
+    f->join_word.fetch_or(join_word::kUnclaimed, std::memory_order_relaxed);
+  }
+}
+
 void Worker::enqueue_spawned(FiberControl* f) {
   if (f->pinned) {
     if (f->home != this) {
       make_runnable(f, true);
       return;
     }
-    f->run_claimed.store(false, std::memory_order_relaxed);
+    mark_unclaimed(f);
     pinned_queue.push(tag_spawn(f), ring.pushed());
     return;
   }
-  f->run_claimed.store(false, std::memory_order_relaxed);
+  mark_unclaimed(f);
   push_ring(tag_spawn(f));
   if (ring.size() > 1) rt.wake_idle_worker_if_any();
+}
+
+void Worker::exit_to(FiberControl* next) {
+  if (next && next->kind != FiberKind::thread && (!next->pinned || next->home == this)) [[likely]] {
+    // As next_fast would: the fairness tick, a monitor request or woken pinned fibers first go
+    // through the scheduler loop (with `next` to run next).
+    if (!needs_attention()) [[likely]] {
+      switch_to(next, PostAction::release);
+    } else {
+      make_runnable(next, false);
+      switch_to(&sched_, PostAction::release);
+    }
+    __builtin_unreachable();
+  }
+  if (next) resume(next, false);  // a thread, or a fiber pinned elsewhere
+  suspend(PostAction::release);
+  __builtin_unreachable();
 }
 
 void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none); }

@@ -73,8 +73,12 @@ class Worker {
   void suspend_to(FiberControl* next);
   // Claims the first run of a fiber still sitting in a run queue as its spawn entry.
   static bool claim_first_run(FiberControl* f) {
-    return !f->run_claimed.load(std::memory_order_relaxed) && !f->run_claimed.exchange(true, std::memory_order_acq_rel);
+    return (f->join_word.load(std::memory_order_relaxed) & join_word::kUnclaimed) &&
+           (f->join_word.fetch_and(~join_word::kUnclaimed, std::memory_order_acq_rel) & join_word::kUnclaimed);
   }
+  // From a fiber that just finished: switch away for good, to `next` (a fiber the caller claimed
+  // from its park, or null) if it may run here now, so a lone joiner needs no trip through a queue.
+  [[noreturn]] void exit_to(FiberControl* next);
   // After claim_first_run: takes the spawn entry back out of this worker's queues if it is the
   // one queued last (the usual spawn-then-join), so no stale entry is left. False if it is not.
   bool retract_spawn_entry(FiberControl* f);
