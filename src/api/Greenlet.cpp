@@ -52,18 +52,23 @@ void check_thread(const GreenletHost* h, const char* what) {
                    " a greenlet of another thread (greenlets belong to the thread or grove fiber that created them)");
 }
 
-// A fiber with live greenlets stays on its worker: greenlets are bound to their OS thread.
 EhGlobals* thread_eh_globals() { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
 
-// The running thread's exception globals, fetched again only when the host has moved to
-// another worker's thread (see note_started).
+// The running thread's exception globals, fetched again only when the thread pointer changed:
+// a fiber with live greenlets stays on its worker, but a spare thread may stand in for it (see
+// note_started), and a thread-fiber has a thread pointer (and exception globals) of its own.
 EhGlobals* host_eh(GreenletHost* h) {
-  Worker* w = Worker::current();
-  if (__builtin_expect(w != h->eh_worker, 0)) {
+#if GROVE_GREENLET_FAST_JUMP
+  const void* tp = greenlet_thread_pointer();
+  if (__builtin_expect(tp != h->eh_thread, 0)) {
     h->eh = thread_eh_globals();
-    h->eh_worker = w;
+    h->eh_thread = tp;
   }
   return h->eh;
+#else
+  (void)h;
+  return thread_eh_globals();
+#endif
 }
 
 void note_started(GreenletHost* h) {
@@ -124,9 +129,11 @@ void start(GreenletControl* g) {
   g->fctx = make_context(g->stack.top(), g->stack.size, &greenlet_entry);
   g->sp_low = g->stack.base;
   g->sp_high = g->stack.top();
+  g->slab_stack = !g->stack.guarded;
+  g->update_leave_path();
   g->state = GreenletState::live;
   g->ever_started = true;
-  note_started(g->host);
+  note_started(g->host_of());
 }
 
 // Frees what a greenlet that switched away left behind: a dead one's stack, or an orphan.
@@ -137,13 +144,14 @@ void reap(GreenletControl* g) noexcept {
     return;
   }
   g->orphaned = false;
+  g->update_leave_path();
   destroy_unreferenced(g);
 }
 
 // What a resumed switch returns when the message is not plain: an exception, or a sender that
 // died or was orphaned (`in` may lie on the stack about to be freed).
 [[gnu::noinline]] value take_unusual_message(SwitchMessage* in) {
-  GreenletControl* from = in->from;
+  GreenletControl* from = control(in->from);
   if (in->from_finished || from->orphaned) {
     value v = in->args ? std::move(*in->args) : value{};
     std::exception_ptr e = in->error ? std::move(*in->error) : nullptr;
@@ -166,7 +174,7 @@ void reap(GreenletControl* g) noexcept {
 // First thing after `me` is switched to: record where the sender stopped.
 [[gnu::always_inline]] inline SwitchMessage* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
   auto* in = static_cast<SwitchMessage*>(t.data);
-  in->from->fctx = t.fctx;
+  in->from->fctx = t.fctx;  // (a jump made by grove_greenlet_jump has stored it already)
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
   sanitizer_after_switch(me->san, &in->from->san);
   f->san = me->san;
@@ -185,12 +193,12 @@ void reap(GreenletControl* g) noexcept {
   }
   // The host fiber's fields describe the running stack, so a park inside a greenlet saves it.
   self->san = f->san;
-  f->stack = target->stack;
+  *h->fiber_stack = target->stack;
   EhGlobals* eh = host_eh(h);
   self->eh_caught = eh->caught;
   self->eh_uncaught = eh->uncaught;
-  eh->caught = target->eh_caught;
-  eh->uncaught = target->eh_uncaught;
+  eh->caught = std::exchange(target->eh_caught, nullptr);  // a running greenlet's saved state is zero
+  eh->uncaught = std::exchange(target->eh_uncaught, 0);
   h->current = target;
 }
 
@@ -211,7 +219,7 @@ void reap(GreenletControl* g) noexcept {
 }
 
 value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
-  GreenletControl* self = h->current;
+  GreenletControl* self = h->running();
   if (target->state == GreenletState::unstarted) start(target);
   SwitchMessage msg{self, args, error, from_finished, false};
   return take_message(switch_stacks(h, self, target, msg));
@@ -241,8 +249,8 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
 
 [[noreturn]] void greenlet_entry(Transfer t) {
   auto* in = static_cast<SwitchMessage*>(t.data);
-  GreenletHost* h = in->from->host;
-  GreenletControl* self = h->current;
+  GreenletHost* h = control(in->from)->host_of();
+  GreenletControl* self = h->running();
   value result;
   std::exception_ptr error;
   try {
@@ -265,7 +273,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
 // resurrected (a handle to it was made while it unwound).
 bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
   g->refs.store(1, std::memory_order_relaxed);  // a reference of our own while it runs
-  GreenletControl* cur = h->current;
+  GreenletControl* cur = h->running();
   greenlet_retain(cur);
   GreenletControl* old_parent = std::exchange(g->parent, cur);  // as Python: it dies into us
   try {
@@ -284,7 +292,7 @@ bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
 }
 
 void free_greenlet(GreenletControl* g) noexcept {
-  GreenletHost* h = g->host;
+  GreenletHost* h = g->host_of();
   release_greenlet_stack(g);  // only a greenlet that could not be unwound still has one
   GreenletControl* parent = g->parent;
   g->run.reset();
@@ -294,7 +302,7 @@ void free_greenlet(GreenletControl* g) noexcept {
 }
 
 void destroy_unreferenced(GreenletControl* g) noexcept {
-  GreenletHost* h = g->host;
+  GreenletHost* h = g->host_of();
   if (g->state == GreenletState::live) {
     if (!on_host_thread(h)) {
       std::unique_lock lock(h->pending_mu);
@@ -306,6 +314,7 @@ void destroy_unreferenced(GreenletControl* g) noexcept {
       // Its thread has finished: nothing can run it any more; free it as it is.
     } else if (g == h->current) {
       g->orphaned = true;  // still running: reaped when it switches away or dies
+      g->update_leave_path();
       return;
     } else if (!unwind(h, g)) {
       return;
@@ -336,6 +345,9 @@ void* create_host() {
   h->main.state = GreenletState::live;
   h->main.ever_started = true;
   h->main.stack = f->stack;
+  h->main.slab_stack = f->stack && !f->stack.guarded;
+  h->main.update_leave_path();
+  h->fiber_stack = &f->stack;
   if (f->stack) {
     h->main.sp_low = f->stack.base;
     h->main.sp_high = f->stack.top();
@@ -352,7 +364,9 @@ void* create_host() {
     }
   }
   h->eh = thread_eh_globals();
-  h->eh_worker = Worker::current();
+#if GROVE_GREENLET_FAST_JUMP
+  h->eh_thread = greenlet_thread_pointer();
+#endif
   h->current = &h->main;
   return h;
 }
@@ -368,6 +382,10 @@ void destroy_host(void* p) noexcept {
     late.swap(h->pending);
   }
   h->main.state = GreenletState::dead;
+  // Its stack may be reused by another fiber (or thread), whose switches to this host's
+  // greenlets must not pass for the running greenlet's: they get UsageError (check_thread).
+  GreenletControl* last = h->running();
+  last->sp_low = last->sp_high = nullptr;
   for (GreenletControl* g : late) free_greenlet(g);
   release_host(h);
 }
@@ -379,11 +397,11 @@ GreenletHost* current_host() {
 }
 
 GreenletHost* host_for_switch(GreenletControl* target, const char* what) {
-  GreenletHost* h = target->host;
+  GreenletHost* h = target->host_of();
 #if defined(GROVE_TSAN)
   check_thread(h, what);  // the fast path reads `current` racily from a wrong thread (harmlessly)
 #else
-  const GreenletControl* cur = h->current;
+  const GreenletCore* cur = h->current;
   const char* sp = static_cast<const char*>(__builtin_frame_address(0));
   if (__builtin_expect(!(sp >= cur->sp_low && sp < cur->sp_high), 0)) check_thread(h, what);
 #endif
@@ -393,12 +411,13 @@ GreenletHost* host_for_switch(GreenletControl* target, const char* what) {
 
 }  // namespace
 
-GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletControl* parent, std::size_t stack_size) {
+GreenletCore* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletCore* parent_core, std::size_t stack_size) {
   GreenletHost* h = current_host();
+  GreenletControl* parent = parent_core ? control(parent_core) : nullptr;
   if (parent && parent->host != h) {
     throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
   }
-  if (!parent) parent = h->current;
+  if (!parent) parent = h->running();
   const std::size_t size = stack_size ? checked_stack_size(stack_size) : runtime().config.stack_size;
   auto* g = new GreenletControl;
   g->host = h;
@@ -410,17 +429,19 @@ GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletContr
   return g;
 }
 
-void greenlet_retain(GreenletControl* g) noexcept {
+void greenlet_retain(GreenletCore* c) noexcept {
+  GreenletControl* g = control(c);
   if (g->is_main) {
-    retain_host(g->host);
+    retain_host(g->host_of());
   } else {
     g->refs.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void greenlet_release(GreenletControl* g) noexcept {
+void greenlet_release(GreenletCore* c) noexcept {
+  GreenletControl* g = control(c);
   if (g->is_main) {
-    release_host(g->host);
+    release_host(g->host_of());
   } else if (g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     destroy_unreferenced(g);
   }
@@ -433,12 +454,13 @@ namespace {
 }
 }  // namespace
 
-value greenlet_switch(GreenletControl* target, value&& args) {
-  GreenletHost* h = target->host;
+value greenlet_switch(GreenletCore* target_core, value&& args) {
+  GreenletControl* target = control(target_core);
+  GreenletHost* h = target->host_of();
 #if defined(GROVE_TSAN)
   check_thread(h, "switch to");  // the fast path's test reads `current` racily from a wrong thread (harmlessly)
 #endif
-  GreenletControl* self = h->current;
+  GreenletControl* self = h->running();
   const char* sp = static_cast<const char*>(__builtin_frame_address(0));
   // Fast path: a live target, other than the caller, of the thread whose greenlet's stack we run on.
   if (__builtin_expect(target->state == GreenletState::live && target != self && sp >= self->sp_low &&
@@ -452,49 +474,28 @@ value greenlet_switch(GreenletControl* target, value&& args) {
 
 value greenlet_take_unusual(GreenletMessage* in) { return take_unusual_message(in); }
 
-#if GROVE_GREENLET_FAST_JUMP
-GreenletJump greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept {
-#if defined(GROVE_ASAN) || defined(GROVE_TSAN)
-  // The sanitizers must be told of a switch right at the jump: greenlet_switch() does that.
-  (void)target;
-  (void)msg;
-  return GreenletJump{nullptr, nullptr};
-#else
-  GreenletHost* h = target->host;
-  GreenletControl* self = h->current;
-  const char* sp = static_cast<const char*>(__builtin_frame_address(0));
-  if (__builtin_expect(target->state != GreenletState::live || target == self || sp < self->sp_low ||
-                           sp >= self->sp_high || self->orphaned || h->has_pending.load(std::memory_order_relaxed),
-                       0)) {
-    return GreenletJump{nullptr, nullptr};
-  }
-  msg->from = self;
-  prepare_jump(h, self, target);
-  return GreenletJump{target->fctx, &self->fctx};
-#endif
-}
-#endif
-
-value greenlet_throw(GreenletControl* target, std::exception_ptr error) {
+value greenlet_throw(GreenletCore* target, std::exception_ptr error) {
   if (!error) throw std::invalid_argument("grove: greenlet::throw_ needs an exception (got a null exception_ptr)");
-  GreenletHost* h = host_for_switch(target, "throw into");
-  return deliver(h, target, nullptr, std::move(error), false);
+  GreenletHost* h = host_for_switch(control(target), "throw into");
+  return deliver(h, control(target), nullptr, std::move(error), false);
 }
 
-GreenletControl* greenlet_current() {
+GreenletCore* greenlet_current() {
   GreenletHost* h = current_host();
   if (h->has_pending.load(std::memory_order_relaxed)) process_pending(h);
   return h->current;
 }
 
-GreenletControl* greenlet_parent(const GreenletControl* g) noexcept { return g->parent; }
+GreenletCore* greenlet_parent(const GreenletCore* g) noexcept { return control(g)->parent; }
 
-void greenlet_set_parent(GreenletControl* g, GreenletControl* parent) {
+void greenlet_set_parent(GreenletCore* g_core, GreenletCore* parent_core) {
+  GreenletControl* g = control(g_core);
+  GreenletControl* parent = control(parent_core);
   if (g->is_main) throw UsageError("grove: a main greenlet has no parent to set");
   if (parent->host != g->host) {
     throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
   }
-  check_thread(g->host, "reparent");
+  check_thread(g->host_of(), "reparent");
   for (const GreenletControl* p = parent; p; p = p->parent) {
     if (p == g) throw UsageError("grove: cyclic parent chain: a greenlet cannot be its own ancestor");
   }
@@ -502,9 +503,9 @@ void greenlet_set_parent(GreenletControl* g, GreenletControl* parent) {
   greenlet_release(std::exchange(g->parent, parent));
 }
 
-bool greenlet_started(const GreenletControl* g) noexcept { return g->ever_started; }
-bool greenlet_dead(const GreenletControl* g) noexcept { return g->state == GreenletState::dead; }
-bool greenlet_is_main(const GreenletControl* g) noexcept { return g->is_main; }
+bool greenlet_started(const GreenletCore* g) noexcept { return control(g)->ever_started; }
+bool greenlet_dead(const GreenletCore* g) noexcept { return g->state == GreenletState::dead; }
+bool greenlet_is_main(const GreenletCore* g) noexcept { return control(g)->is_main; }
 
 void throw_run_arity_error(std::size_t wanted, std::size_t got) {
   throw UsageError("grove: greenlet run takes " + std::to_string(wanted) + " argument(s) but the first switch passed " +
