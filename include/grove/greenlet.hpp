@@ -156,11 +156,10 @@ extern "C" [[gnu::noplt]] GreenletTransfer grove_greenlet_jump(void* to, void* d
 // address on the caller's stack.
 [[gnu::always_inline]] inline bool greenlet_fast_switch_ok(const GreenletHostCore* h, const GreenletCore* self,
                                                           const GreenletCore* target, const char* sp) noexcept {
-  if (target->state != GreenletState::live || target == self) return false;
+  if (target->enters_by_general_path || target == self) return false;
   if (sp < self->sp_low || sp >= self->sp_high || self->leaves_by_general_path) return false;
-  if (h->has_pending.load(std::memory_order_relaxed)) return false;
-  if (target->eh_caught || target->eh_uncaught || h->eh_thread != greenlet_thread_pointer()) return false;
-  return !h->eh->caught && !h->eh->uncaught;
+  if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) return false;
+  return !h->eh->caught && !h->eh->uncaught;  // no exception state to carry away
 }
 #else
 #define GROVE_GREENLET_INLINE_SWITCH 0

@@ -131,7 +131,7 @@ void start(GreenletControl* g) {
   g->sp_high = g->stack.top();
   g->slab_stack = !g->stack.guarded;
   g->update_leave_path();
-  g->state = GreenletState::live;
+  g->set_state(GreenletState::live);
   g->ever_started = true;
   note_started(g->host_of());
 }
@@ -197,8 +197,10 @@ void reap(GreenletControl* g) noexcept {
   EhGlobals* eh = host_eh(h);
   self->eh_caught = eh->caught;
   self->eh_uncaught = eh->uncaught;
+  self->update_entry_path();
   eh->caught = std::exchange(target->eh_caught, nullptr);  // a running greenlet's saved state is zero
   eh->uncaught = std::exchange(target->eh_uncaught, 0);
+  target->update_entry_path();
   h->current = target;
 }
 
@@ -232,7 +234,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
   for (;;) {
     while (target->state == GreenletState::dead) target = target->parent;
     if (!error || target->state != GreenletState::unstarted) break;
-    target->state = GreenletState::dead;
+    target->set_state(GreenletState::dead);
     target->run.reset();
     if (take_greenlet_exit(error, converted)) {
       error = nullptr;
@@ -262,7 +264,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
     error = std::current_exception();
   }
   self->run.reset();
-  self->state = GreenletState::dead;
+  self->set_state(GreenletState::dead);
   note_died(h);
   // Never returns: the receiver moves `result`/`error` out, then frees this stack.
   deliver(h, self->parent, &result, std::move(error), true);
@@ -285,7 +287,7 @@ bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
   if (g->state != GreenletState::dead) {
     say("grove: a dropped greenlet ignored GreenletExit; its stack is freed without unwinding\n");
     release_greenlet_stack(g);
-    g->state = GreenletState::dead;
+    g->set_state(GreenletState::dead);
     note_died(h);
   }
   return g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
@@ -342,7 +344,7 @@ void* create_host() {
   h->fiber.store(f, std::memory_order_relaxed);
   h->main.host = h;
   h->main.is_main = true;
-  h->main.state = GreenletState::live;
+  h->main.set_state(GreenletState::live);
   h->main.ever_started = true;
   h->main.stack = f->stack;
   h->main.slab_stack = f->stack && !f->stack.guarded;
@@ -381,7 +383,7 @@ void destroy_host(void* p) noexcept {
     h->fiber.store(nullptr, std::memory_order_relaxed);
     late.swap(h->pending);
   }
-  h->main.state = GreenletState::dead;
+  h->main.set_state(GreenletState::dead);
   // Its stack may be reused by another fiber (or thread), whose switches to this host's
   // greenlets must not pass for the running greenlet's: they get UsageError (check_thread).
   GreenletControl* last = h->running();

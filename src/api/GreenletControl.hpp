@@ -34,6 +34,12 @@ class GreenletControl : public GreenletCore {
   SanitizerState san;
 
   GreenletHost* host_of() const;
+  void set_state(GreenletState s) {
+    state = s;
+    update_entry_path();
+  }
+  // Recomputes enters_by_general_path after state or the saved exception state changed.
+  void update_entry_path() { enters_by_general_path = state != GreenletState::live || eh_caught || eh_uncaught; }
   // Recomputes leaves_by_general_path after orphaned or slab_stack changed.
   void update_leave_path() {
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)

@@ -42,6 +42,9 @@ struct GreenletCore {
   void* eh_caught = nullptr;
   unsigned eh_uncaught = 0;
   GreenletState state = GreenletState::unstarted;
+  // Switches to this greenlet take the general path: it is not live (unstarted: it starts
+  // there; dead: its first live ancestor gets the switch) or has exception state to restore.
+  bool enters_by_general_path = true;
   // Switches away from this greenlet take the general path: it was orphaned (the receiver reaps
   // it), its slab stack's canary is checked at each switch, or libgrove has sanitizers.
   bool leaves_by_general_path = false;
