@@ -4,6 +4,7 @@
 // inside it, so a greenlet that sleeps or blocks in a hooked call parks that whole fiber, which
 // resumes on the same OS thread (a fiber with live greenlets is pinned to its worker).
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -111,16 +112,14 @@ bool greenlet_started(const GreenletCore* g) noexcept;
 bool greenlet_dead(const GreenletCore* g) noexcept;
 bool greenlet_is_main(const GreenletCore* g) noexcept;
 
-// What a switch hands the greenlet it resumes; it lies on the switching side's stack.
-struct GreenletMessage {
-  GreenletCore* from;
-  value* args;                // what the target's switch returns (unless `error`)
-  std::exception_ptr* error;  // raised in the target instead
-  bool from_finished;         // `from` died: the target frees its stack
-  bool plain;                 // nothing but `args`: the target just takes them
-};
-// The receiving side of a message that is not plain (an exception, a dead or orphaned sender).
-value greenlet_take_unusual(GreenletMessage* in);
+// What a switch hands the greenlet it resumes (in the jump's data register), on the switching
+// side's stack: the fast path's plain message is the value itself (a value*, 16-aligned); the
+// general path's is a GreenletMessage (libgrove) whose address has the low bit set.
+[[gnu::always_inline]] inline bool greenlet_message_is_value(void* data) noexcept {
+  return !(reinterpret_cast<std::uintptr_t>(data) & 1);
+}
+// The receiving side of a general-path message (an exception, a dead or orphaned sender ...).
+value greenlet_take_message(void* data);
 
 // The fast switch. A switch made inside an out-of-line function costs a mispredicted return on
 // each side (the CPU's return-stack predictor expects the caller that entered the switch, not
@@ -152,12 +151,19 @@ extern "C" [[gnu::noplt]] GreenletTransfer grove_greenlet_jump(void* to, void* d
 // Sanitized code must tell the sanitizer of each switch, which greenlet_switch() does.
 #if GROVE_GREENLET_FAST_JUMP && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define GROVE_GREENLET_INLINE_SWITCH 1
-// True when `self` (running, in `h`) may switch to `target` on the fast path; `sp` is an
-// address on the caller's stack.
+// The caller's stack pointer (fixed within a frame, so the compiler may keep it).
+[[gnu::always_inline]] inline const char* greenlet_stack_pointer() noexcept {
+  const char* sp;
+  asm("movq %%rsp, %0" : "=r"(sp));
+  return sp;
+}
+
+// True when `self` (running, in `h`) may switch to `target` on the fast path; `sp` is the
+// caller's stack pointer.
 [[gnu::always_inline]] inline bool greenlet_fast_switch_ok(const GreenletHostCore* h, const GreenletCore* self,
                                                           const GreenletCore* target, const char* sp) noexcept {
   if (target->enters_by_general_path || target == self) return false;
-  if (sp < self->sp_low || sp >= self->sp_high || self->leaves_by_general_path) return false;
+  if (sp < self->sp_low || sp >= self->sp_high) return false;
   if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) return false;
   return !h->eh->caught && !h->eh->uncaught;  // no exception state to carry away
 }
@@ -176,13 +182,12 @@ inline constexpr bool kOneRvalueValue<value> = true;
 #if GROVE_GREENLET_INLINE_SWITCH
   GreenletHostCore* h = target->host;
   GreenletCore* self = h->current;
-  GreenletMessage msg{self, &args, nullptr, false, true};
-  if (greenlet_fast_switch_ok(h, self, target, reinterpret_cast<const char*>(&msg))) [[likely]] {
+  if (greenlet_fast_switch_ok(h, self, target, greenlet_stack_pointer())) [[likely]] {
     *h->fiber_stack = target->stack;
     h->current = target;
-    auto* in = static_cast<GreenletMessage*>(grove_greenlet_jump(target->fctx, &msg, &self->fctx).data);
-    if (in->plain) [[likely]] return std::move(*in->args);
-    return greenlet_take_unusual(in);
+    void* in = grove_greenlet_jump(target->fctx, &args, &self->fctx).data;
+    if (greenlet_message_is_value(in)) [[likely]] return std::move(*static_cast<value*>(in));
+    return greenlet_take_message(in);
   }
 #endif
   return greenlet_switch(target, std::move(args));

@@ -220,15 +220,16 @@ class value {
   }
 
   // Inlined: every greenlet switch moves a value or two, mostly numbers and pointers.
+  // Takes what `o` holds into this (empty) value; `o` becomes empty.
   [[gnu::always_inline]] void steal(value& o) noexcept {
     const Ops* ops = o.ops_;
+    ops_ = ops;
     if (!ops) return;
     if (ops->move) [[unlikely]] {
       ops->move(*this, o);
     } else {
       __builtin_memcpy(static_cast<void*>(buf_), static_cast<const void*>(o.buf_), sizeof buf_);
     }
-    ops_ = ops;
     o.ops_ = nullptr;
   }
 

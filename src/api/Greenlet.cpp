@@ -20,7 +20,16 @@
 namespace grove::detail {
 namespace {
 
-using SwitchMessage = GreenletMessage;  // lives on the switching greenlet's stack while the target reads it
+// A general-path switch's message; it lies on the switching greenlet's stack while the target
+// reads it, and travels with the low bit of its address set (see greenlet_message_is_value).
+struct SwitchMessage {
+  GreenletControl* from;
+  value* args;                // what the target's switch returns (unless `error`)
+  std::exception_ptr* error;  // raised in the target instead
+  bool from_finished;         // `from` died: the target frees its stack
+};
+void* tagged(SwitchMessage* m) { return reinterpret_cast<char*>(m) + 1; }
+SwitchMessage* untagged(void* data) { return reinterpret_cast<SwitchMessage*>(static_cast<char*>(data) - 1); }
 
 const LocalKey kHostKey = new_local_key();
 
@@ -127,8 +136,8 @@ void start(GreenletControl* g) {
   g->stack = allocate_stack(g->stack_size);
   g->san.init_for_stack(g->stack.base, g->stack.size);
   g->fctx = make_context(g->stack.top(), g->stack.size, &greenlet_entry);
-  g->sp_low = g->stack.base;
-  g->sp_high = g->stack.top();
+  g->stack_low = g->stack.base;
+  g->stack_high = g->stack.top();
   g->slab_stack = !g->stack.guarded;
   g->update_leave_path();
   g->set_state(GreenletState::live);
@@ -151,7 +160,7 @@ void reap(GreenletControl* g) noexcept {
 // What a resumed switch returns when the message is not plain: an exception, or a sender that
 // died or was orphaned (`in` may lie on the stack about to be freed).
 [[gnu::noinline]] value take_unusual_message(SwitchMessage* in) {
-  GreenletControl* from = control(in->from);
+  GreenletControl* from = in->from;
   if (in->from_finished || from->orphaned) {
     value v = in->args ? std::move(*in->args) : value{};
     std::exception_ptr e = in->error ? std::move(*in->error) : nullptr;
@@ -166,23 +175,28 @@ void reap(GreenletControl* g) noexcept {
   return std::move(*in->args);
 }
 
-[[gnu::always_inline]] inline value take_message(SwitchMessage* in) {
-  if (__builtin_expect(in->plain, 1)) return std::move(*in->args);
+// What a resumed switch returns: the value a fast switch sent, or a general message's contents.
+[[gnu::always_inline]] inline value take_message(void* data) {
+  if (__builtin_expect(greenlet_message_is_value(data), 1)) return std::move(*static_cast<value*>(data));
+  SwitchMessage* in = untagged(data);
+  if (!in->error && !in->from_finished && !in->from->orphaned) return std::move(*in->args);
   return take_unusual_message(in);
 }
 
 // First thing after `me` is switched to: record where the sender stopped.
-[[gnu::always_inline]] inline SwitchMessage* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
-  auto* in = static_cast<SwitchMessage*>(t.data);
-  in->from->fctx = t.fctx;  // (a jump made by grove_greenlet_jump has stored it already)
+// Fast senders (never in sanitizer builds, never without GROVE_GREENLET_FAST_JUMP) send a value.
+[[gnu::always_inline]] inline void* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
+#if !GROVE_GREENLET_FAST_JUMP
+  untagged(t.data)->from->fctx = t.fctx;  // (grove_greenlet_jump stores it itself)
+#endif
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
-  sanitizer_after_switch(me->san, &in->from->san);
+  sanitizer_after_switch(me->san, &untagged(t.data)->from->san);
   f->san = me->san;
 #else
   (void)f;
   (void)me;
 #endif
-  return in;
+  return t.data;
 }
 
 // Everything a switch from the running greenlet `self` to the live `target` does before the jump.
@@ -205,25 +219,24 @@ void reap(GreenletControl* g) noexcept {
 }
 
 // The switch made inside libgrove (the general path, and every switch in sanitizer builds).
-[[gnu::always_inline]] inline SwitchMessage* switch_stacks(GreenletHost* h, GreenletControl* self,
-                                                           GreenletControl* target, SwitchMessage& msg) {
+[[gnu::always_inline]] inline void* switch_stacks(GreenletHost* h, GreenletControl* self, GreenletControl* target,
+                                                  SwitchMessage& msg) {
   prepare_jump(h, self, target);
-  msg.plain = !msg.error && !msg.from_finished && !self->orphaned;
   sanitizer_before_switch(self->san, target->san, msg.from_finished);
 #if GROVE_GREENLET_FAST_JUMP
   // Every greenlet context is left through this jump, which records it: a receiver resumed in
   // the header's fast path does not.
-  const GreenletTransfer t = grove_greenlet_jump(target->fctx, &msg, &self->fctx);
+  const GreenletTransfer t = grove_greenlet_jump(target->fctx, tagged(&msg), &self->fctx);
   return finish_jump(Transfer{t.fctx, t.data}, h->fiber.load(std::memory_order_relaxed), self);
 #else
-  return finish_jump(jump(target->fctx, &msg), h->fiber.load(std::memory_order_relaxed), self);
+  return finish_jump(jump(target->fctx, tagged(&msg)), h->fiber.load(std::memory_order_relaxed), self);
 #endif
 }
 
 value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
   GreenletControl* self = h->running();
   if (target->state == GreenletState::unstarted) start(target);
-  SwitchMessage msg{self, args, error, from_finished, false};
+  SwitchMessage msg{self, args, error, from_finished};
   return take_message(switch_stacks(h, self, target, msg));
 }
 
@@ -250,8 +263,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
 }
 
 [[noreturn]] void greenlet_entry(Transfer t) {
-  auto* in = static_cast<SwitchMessage*>(t.data);
-  GreenletHost* h = control(in->from)->host_of();
+  GreenletHost* h = untagged(t.data)->from->host_of();  // the first switch is a general one
   GreenletControl* self = h->running();
   value result;
   std::exception_ptr error;
@@ -348,23 +360,23 @@ void* create_host() {
   h->main.ever_started = true;
   h->main.stack = f->stack;
   h->main.slab_stack = f->stack && !f->stack.guarded;
-  h->main.update_leave_path();
   h->fiber_stack = &f->stack;
   if (f->stack) {
-    h->main.sp_low = f->stack.base;
-    h->main.sp_high = f->stack.top();
+    h->main.stack_low = f->stack.base;
+    h->main.stack_high = f->stack.top();
   } else {
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
       void* addr = nullptr;
       std::size_t size = 0;
       if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-        h->main.sp_low = static_cast<const char*>(addr);
-        h->main.sp_high = h->main.sp_low + size;
+        h->main.stack_low = static_cast<const char*>(addr);
+        h->main.stack_high = h->main.stack_low + size;
       }
       pthread_attr_destroy(&attr);
     }
   }
+  h->main.update_leave_path();
   h->eh = thread_eh_globals();
 #if GROVE_GREENLET_FAST_JUMP
   h->eh_thread = greenlet_thread_pointer();
@@ -387,7 +399,8 @@ void destroy_host(void* p) noexcept {
   // Its stack may be reused by another fiber (or thread), whose switches to this host's
   // greenlets must not pass for the running greenlet's: they get UsageError (check_thread).
   GreenletControl* last = h->running();
-  last->sp_low = last->sp_high = nullptr;
+  last->stack_low = last->stack_high = nullptr;
+  last->update_leave_path();
   for (GreenletControl* g : late) free_greenlet(g);
   release_host(h);
 }
@@ -468,13 +481,13 @@ value greenlet_switch(GreenletCore* target_core, value&& args) {
   if (__builtin_expect(target->state == GreenletState::live && target != self && sp >= self->sp_low &&
                            sp < self->sp_high && !h->has_pending.load(std::memory_order_relaxed),
                        1)) {
-    SwitchMessage msg{self, &args, nullptr, false, false};
+    SwitchMessage msg{self, &args, nullptr, false};
     return take_message(switch_stacks(h, self, target, msg));
   }
   return switch_slow(target, std::move(args));
 }
 
-value greenlet_take_unusual(GreenletMessage* in) { return take_unusual_message(in); }
+value greenlet_take_message(void* data) { return take_message(data); }
 
 value greenlet_throw(GreenletCore* target, std::exception_ptr error) {
   if (!error) throw std::invalid_argument("grove: greenlet::throw_ needs an exception (got a null exception_ptr)");

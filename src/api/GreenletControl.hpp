@@ -27,6 +27,9 @@ class GreenletControl : public GreenletCore {
   bool ever_started = false;
   bool orphaned = false;  // its last handle went while it was running: reap it once it switches away
   bool slab_stack = false;  // a canary-checked stack: switches away from it take the general path
+  // Its stack's address range (sp_low/sp_high unless those are emptied, see GreenletCore).
+  const char* stack_low = nullptr;
+  const char* stack_high = nullptr;
   std::atomic<int> refs{1};
   GreenletControl* parent = nullptr;  // counted reference; null only for a main greenlet
   std::unique_ptr<GreenletRun> run;
@@ -40,13 +43,15 @@ class GreenletControl : public GreenletCore {
   }
   // Recomputes enters_by_general_path after state or the saved exception state changed.
   void update_entry_path() { enters_by_general_path = state != GreenletState::live || eh_caught || eh_uncaught; }
-  // Recomputes leaves_by_general_path after orphaned or slab_stack changed.
+  // Recomputes sp_low/sp_high after orphaned, slab_stack or the stack range changed.
   void update_leave_path() {
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
-    leaves_by_general_path = true;  // the sanitizers must be told of each switch right at the jump
+    const bool general = true;  // the sanitizers must be told of each switch right at the jump
 #else
-    leaves_by_general_path = orphaned || slab_stack;
+    const bool general = orphaned || slab_stack;
 #endif
+    sp_low = general ? nullptr : stack_low;
+    sp_high = general ? nullptr : stack_high;
   }
 };
 

@@ -33,6 +33,9 @@ struct GreenletCore {
   GreenletHostCore* host = nullptr;
   // The stack's address range: running code whose stack pointer lies here is this greenlet, so
   // a switch made from it needs no thread-local lookup to prove it runs on the host's thread.
+  // Empty when switches away from it must take the general path: it was orphaned (the receiver
+  // reaps it), its slab stack's canary is checked at each switch, libgrove has sanitizers, or
+  // its host has finished (another fiber may run on that stack now).
   const char* sp_low = nullptr;
   const char* sp_high = nullptr;
   // The C++ runtime's per-thread exception state (exceptions being handled), saved while
@@ -45,9 +48,6 @@ struct GreenletCore {
   // Switches to this greenlet take the general path: it is not live (unstarted: it starts
   // there; dead: its first live ancestor gets the switch) or has exception state to restore.
   bool enters_by_general_path = true;
-  // Switches away from this greenlet take the general path: it was orphaned (the receiver reaps
-  // it), its slab stack's canary is checked at each switch, or libgrove has sanitizers.
-  bool leaves_by_general_path = false;
   Stack stack;  // for a main greenlet: the host fiber's own stack (not owned)
 };
 
