@@ -114,7 +114,7 @@ bool greenlet_is_main(const GreenletCore* g) noexcept;
 
 // What a switch hands the greenlet it resumes (in the jump's data register), on the switching
 // side's stack: the fast path's plain message is the value itself (a value*, 16-aligned); the
-// general path's is a GreenletMessage (libgrove) whose address has the low bit set.
+// general path's is a struct inside libgrove whose address travels with the low bit set.
 [[gnu::always_inline]] inline bool greenlet_message_is_value(void* data) noexcept {
   return !(reinterpret_cast<std::uintptr_t>(data) & 1);
 }
@@ -135,7 +135,12 @@ struct GreenletTransfer {
   void* fctx;
   void* data;
 };
+// Called through the GOT (no PLT stub) where the compiler can (GCC's noplt; clang lacks it).
+#if defined(__clang__)
+extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
+#else
 extern "C" [[gnu::noplt]] GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
+#endif
 
 // The thread pointer (%fs:0 on x86-64): says which thread's exception globals are current.
 // Volatile: the host may resume on another thread between two switches of one loop.

@@ -97,7 +97,8 @@ class value {
 
   template <typename T>
   bool is() const noexcept {
-    return ops_ && (ops_ == &kOps<T> || ops_->type == typeid(T));
+    // The pointer test first: it answers for every value made in this binary.
+    return ops_ == &kOps<T> || (ops_ && ops_->type == typeid(T));
   }
 
   // The held value as T; a grove::UsageError naming both types if it holds something else.

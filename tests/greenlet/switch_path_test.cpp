@@ -6,7 +6,6 @@
 #include <cfenv>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -18,20 +17,10 @@
 
 #include <grove/grove.hpp>
 
+#include "../core/TestUtil.hpp"
+
 using grove::greenlet;
-
-namespace {
-
-std::string usage_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const grove::UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
-}
-
-}  // namespace
+using grove::test::usage_error_of;
 
 // A greenlet that switched away inside a catch block gets its exception back when it resumes;
 // once that catch block ends, later switches (fast ones) carry no exception state either way.
