@@ -53,8 +53,8 @@ class Generator {
 
    private:
     friend class Generator;
-    explicit Yielder(detail::GreenletControl* self) : self_(self) {}
-    detail::GreenletControl* self_;
+    explicit Yielder(detail::GreenletCore* self) : self_(self) {}
+    detail::GreenletCore* self_;
   };
 
   Generator() = default;
@@ -147,7 +147,7 @@ class Generator {
   // The caller of next()/send() is where the body's yields and its end go.
   value switch_in(value&& v) {
     const greenlet& g = checked();
-    detail::GreenletControl* caller = detail::greenlet_current();
+    detail::GreenletCore* caller = detail::greenlet_current();
     if (detail::greenlet_parent(g.control()) != caller) detail::greenlet_set_parent(g.control(), caller);
     return detail::greenlet_switch_inline(g.control(), std::move(v));
   }

@@ -4,6 +4,7 @@
 // inside it, so a greenlet that sleeps or blocks in a hooked call parks that whole fiber, which
 // resumes on the same OS thread (a fiber with live greenlets is pinned to its worker).
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "grove/detail/greenlet_core.hpp"
 #include "grove/errors.hpp"
 #include "grove/value.hpp"
 
@@ -26,8 +28,6 @@ struct GreenletExit {
 class greenlet;
 
 namespace detail {
-
-class GreenletControl;
 
 // The type-erased `run` of a greenlet: called with the values of the first switch.
 struct GreenletRun {
@@ -100,61 +100,99 @@ struct GreenletRunImpl final : GreenletRun {
 };
 
 // The runtime side (libgrove). Handles own one reference each; the switch path touches none.
-GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletControl* parent, std::size_t stack_size);
-void greenlet_retain(GreenletControl* g) noexcept;
-void greenlet_release(GreenletControl* g) noexcept;
-value greenlet_switch(GreenletControl* target, value&& args);
-value greenlet_throw(GreenletControl* target, std::exception_ptr error);
-GreenletControl* greenlet_current();  // borrowed
-GreenletControl* greenlet_parent(const GreenletControl* g) noexcept;  // borrowed, null for a main greenlet
-void greenlet_set_parent(GreenletControl* g, GreenletControl* parent);
-bool greenlet_started(const GreenletControl* g) noexcept;
-bool greenlet_dead(const GreenletControl* g) noexcept;
-bool greenlet_is_main(const GreenletControl* g) noexcept;
+GreenletCore* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletCore* parent, std::size_t stack_size);
+void greenlet_retain(GreenletCore* g) noexcept;
+void greenlet_release(GreenletCore* g) noexcept;
+value greenlet_switch(GreenletCore* target, value&& args);
+value greenlet_throw(GreenletCore* target, std::exception_ptr error);
+GreenletCore* greenlet_current();  // borrowed
+GreenletCore* greenlet_parent(const GreenletCore* g) noexcept;  // borrowed, null for a main greenlet
+void greenlet_set_parent(GreenletCore* g, GreenletCore* parent);
+bool greenlet_started(const GreenletCore* g) noexcept;
+bool greenlet_dead(const GreenletCore* g) noexcept;
+bool greenlet_is_main(const GreenletCore* g) noexcept;
 
-// What a switch hands the greenlet it resumes; it lies on the switching side's stack.
-struct GreenletMessage {
-  GreenletControl* from;
-  value* args;                // what the target's switch returns (unless `error`)
-  std::exception_ptr* error;  // raised in the target instead
-  bool from_finished;         // `from` died: the target frees its stack
-  bool plain;                 // nothing but `args`: the target just takes them
-};
-// The receiving side of a message that is not plain (an exception, a dead or orphaned sender).
-value greenlet_take_unusual(GreenletMessage* in);
+// What a switch hands the greenlet it resumes (in the jump's data register), on the switching
+// side's stack: the fast path's plain message is the value itself (a value*, 16-aligned); the
+// general path's is a struct inside libgrove whose address travels with the low bit set.
+[[gnu::always_inline]] inline bool greenlet_message_is_value(void* data) noexcept {
+  return !(reinterpret_cast<std::uintptr_t>(data) & 1);
+}
+// The receiving side of a general-path message (an exception, a dead or orphaned sender ...).
+value greenlet_take_message(void* data);
 
 // The fast switch. A switch made inside an out-of-line function costs a mispredicted return on
 // each side (the CPU's return-stack predictor expects the caller that entered the switch, not
-// the one the other stack returns to): several times a raw jump. So the common case jumps from
-// the caller's own frame: greenlet_fast_begin() does the bookkeeping (or returns no context when
-// this switch needs the general path: an unstarted or dead target, another thread, a sanitizer
-// build), grove_greenlet_jump() is the fcontext jump, which also stores where the caller stopped
-// (`save`), and the side switched back to needs only to look at the message it receives.
+// the one the other stack returns to): several times a raw jump. So the common case is decided
+// and booked right here, in the caller's frame, on the fields of GreenletCore, and only the
+// fcontext jump is a call (grove_greenlet_jump, which also stores where the caller stopped in
+// `save`); the side switched back to needs only to look at the message it receives. Anything
+// unusual (an unstarted or dead target, another thread, exception state to carry, an orphaned
+// or slab-stacked caller, pending cross-thread releases, sanitizers) takes greenlet_switch().
 #if defined(__x86_64__) && defined(__linux__)
 #define GROVE_GREENLET_FAST_JUMP 1
 struct GreenletTransfer {
   void* fctx;
   void* data;
 };
-struct GreenletJump {
-  void* to;     // the target's saved context; null: take the general path
-  void** save;  // where the caller's context is saved
-};
-GreenletJump greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept;
+// Called through the GOT (no PLT stub) where the compiler can (GCC's noplt; clang lacks it).
+#if defined(__clang__)
 extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
+#else
+extern "C" [[gnu::noplt]] GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
+#endif
+
+// The thread pointer (%fs:0 on x86-64): says which thread's exception globals are current.
+// Volatile: the host may resume on another thread between two switches of one loop.
+[[gnu::always_inline]] inline const void* greenlet_thread_pointer() noexcept {
+  const void* tp;
+  asm volatile("movq %%fs:0, %0" : "=r"(tp));
+  return tp;
+}
 #else
 #define GROVE_GREENLET_FAST_JUMP 0
 #endif
 
+// Sanitized code must tell the sanitizer of each switch, which greenlet_switch() does.
+#if GROVE_GREENLET_FAST_JUMP && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define GROVE_GREENLET_INLINE_SWITCH 1
+// The caller's stack pointer (fixed within a frame, so the compiler may keep it).
+[[gnu::always_inline]] inline const char* greenlet_stack_pointer() noexcept {
+  const char* sp;
+  asm("movq %%rsp, %0" : "=r"(sp));
+  return sp;
+}
+
+// True when `self` (running, in `h`) may switch to `target` on the fast path; `sp` is the
+// caller's stack pointer.
+[[gnu::always_inline]] inline bool greenlet_fast_switch_ok(const GreenletHostCore* h, const GreenletCore* self,
+                                                          const GreenletCore* target, const char* sp) noexcept {
+  if (target->enters_by_general_path || target == self) return false;
+  if (sp < self->sp_low || sp >= self->sp_high) return false;
+  if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) return false;
+  return !h->eh->caught && !h->eh->uncaught;  // no exception state to carry away
+}
+#else
+#define GROVE_GREENLET_INLINE_SWITCH 0
+#endif
+
+// True for switch_to(std::move(v)) with v a grove::value (a forwarding reference's A is `value`).
+template <typename... A>
+inline constexpr bool kOneRvalueValue = false;
+template <>
+inline constexpr bool kOneRvalueValue<value> = true;
+
 // Switches to `target` (see greenlet::switch_to); inlined so the jump is made from the caller.
-[[gnu::always_inline]] inline value greenlet_switch_inline(GreenletControl* target, value&& args) {
-#if GROVE_GREENLET_FAST_JUMP
-  GreenletMessage msg{nullptr, &args, nullptr, false, true};
-  const GreenletJump j = greenlet_fast_begin(target, &msg);
-  if (j.to) [[likely]] {
-    auto* in = static_cast<GreenletMessage*>(grove_greenlet_jump(j.to, &msg, j.save).data);
-    if (in->plain) [[likely]] return std::move(*in->args);
-    return greenlet_take_unusual(in);
+[[gnu::always_inline]] inline value greenlet_switch_inline(GreenletCore* target, value&& args) {
+#if GROVE_GREENLET_INLINE_SWITCH
+  GreenletHostCore* h = target->host;
+  GreenletCore* self = h->current;
+  if (greenlet_fast_switch_ok(h, self, target, greenlet_stack_pointer())) [[likely]] {
+    *h->fiber_stack = target->stack;
+    h->current = target;
+    void* in = grove_greenlet_jump(target->fctx, &args, &self->fctx).data;
+    if (greenlet_message_is_value(in)) [[likely]] return std::move(*static_cast<value*>(in));
+    return greenlet_take_message(in);
   }
 #endif
   return greenlet_switch(target, std::move(args));
@@ -203,9 +241,12 @@ class greenlet {
   // one value, or several (received as a pack). Returns what is passed back when something
   // switches to the caller again.
   template <typename... A>
-  value switch_to(A&&... args) const {
+  [[gnu::always_inline]] value switch_to(A&&... args) const {  // inlined: see greenlet_switch_inline
     if constexpr (sizeof...(A) == 0) {
       return detail::greenlet_switch_inline(checked(), value{});
+    } else if constexpr (detail::kOneRvalueValue<A...>) {
+      // An rvalue grove::value goes as it is: the receiver moves it out (no temporary to fill).
+      return detail::greenlet_switch_inline(checked(), std::move(args)...);
     } else if constexpr (sizeof...(A) == 1) {
       return detail::greenlet_switch_inline(checked(), value(std::forward<A>(args)...));
     } else {
@@ -242,18 +283,18 @@ class greenlet {
 
   explicit operator bool() const noexcept { return g_ != nullptr; }
   bool operator==(const greenlet& o) const noexcept { return g_ == o.g_; }
-  detail::GreenletControl* control() const noexcept { return g_; }
+  detail::GreenletCore* control() const noexcept { return g_; }
 
  private:
   template <typename Fn>
-  greenlet(Fn&& run, detail::GreenletControl* parent, GreenletOptions options)
+  greenlet(Fn&& run, detail::GreenletCore* parent, GreenletOptions options)
       : g_(detail::greenlet_create(std::make_unique<detail::GreenletRunImpl<std::decay_t<Fn>>>(std::forward<Fn>(run)),
                                    parent, options.stack_size)) {}
 
   struct Borrowed {};
-  greenlet(detail::GreenletControl* g, Borrowed) noexcept : g_(g), counted_(false) {}
+  greenlet(detail::GreenletCore* g, Borrowed) noexcept : g_(g), counted_(false) {}
 
-  static greenlet borrow(detail::GreenletControl* g) {
+  static greenlet borrow(detail::GreenletCore* g) {
     greenlet h;
     if (g) {
       detail::greenlet_retain(g);
@@ -261,12 +302,12 @@ class greenlet {
     }
     return h;
   }
-  detail::GreenletControl* checked() const {
+  detail::GreenletCore* checked() const {
     if (!g_) throw UsageError("grove: operation on an empty greenlet handle");
     return g_;
   }
 
-  detail::GreenletControl* g_ = nullptr;
+  detail::GreenletCore* g_ = nullptr;
   bool counted_ = true;  // false only for the prvalue of current() and what is initialised from it
 };
 

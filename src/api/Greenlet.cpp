@@ -20,7 +20,16 @@
 namespace grove::detail {
 namespace {
 
-using SwitchMessage = GreenletMessage;  // lives on the switching greenlet's stack while the target reads it
+// A general-path switch's message; it lies on the switching greenlet's stack while the target
+// reads it, and travels with the low bit of its address set (see greenlet_message_is_value).
+struct SwitchMessage {
+  GreenletControl* from;
+  value* args;                // what the target's switch returns (unless `error`)
+  std::exception_ptr* error;  // raised in the target instead
+  bool from_finished;         // `from` died: the target frees its stack
+};
+void* tagged(SwitchMessage* m) { return reinterpret_cast<char*>(m) + 1; }
+SwitchMessage* untagged(void* data) { return reinterpret_cast<SwitchMessage*>(static_cast<char*>(data) - 1); }
 
 const LocalKey kHostKey = new_local_key();
 
@@ -52,18 +61,23 @@ void check_thread(const GreenletHost* h, const char* what) {
                    " a greenlet of another thread (greenlets belong to the thread or grove fiber that created them)");
 }
 
-// A fiber with live greenlets stays on its worker: greenlets are bound to their OS thread.
 EhGlobals* thread_eh_globals() { return reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
 
-// The running thread's exception globals, fetched again only when the host has moved to
-// another worker's thread (see note_started).
+// The running thread's exception globals, fetched again only when the thread pointer changed:
+// a fiber with live greenlets stays on its worker, but a spare thread may stand in for it (see
+// note_started), and a thread-fiber has a thread pointer (and exception globals) of its own.
 EhGlobals* host_eh(GreenletHost* h) {
-  Worker* w = Worker::current();
-  if (__builtin_expect(w != h->eh_worker, 0)) {
+#if GROVE_GREENLET_FAST_JUMP
+  const void* tp = greenlet_thread_pointer();
+  if (__builtin_expect(tp != h->eh_thread, 0)) {
     h->eh = thread_eh_globals();
-    h->eh_worker = w;
+    h->eh_thread = tp;
   }
   return h->eh;
+#else
+  (void)h;
+  return thread_eh_globals();
+#endif
 }
 
 void note_started(GreenletHost* h) {
@@ -122,11 +136,13 @@ void start(GreenletControl* g) {
   g->stack = allocate_stack(g->stack_size);
   g->san.init_for_stack(g->stack.base, g->stack.size);
   g->fctx = make_context(g->stack.top(), g->stack.size, &greenlet_entry);
-  g->sp_low = g->stack.base;
-  g->sp_high = g->stack.top();
-  g->state = GreenletState::live;
+  g->stack_low = g->stack.base;
+  g->stack_high = g->stack.top();
+  g->slab_stack = !g->stack.guarded;
+  g->update_leave_path();
+  g->set_state(GreenletState::live);
   g->ever_started = true;
-  note_started(g->host);
+  note_started(g->host_of());
 }
 
 // Frees what a greenlet that switched away left behind: a dead one's stack, or an orphan.
@@ -137,6 +153,7 @@ void reap(GreenletControl* g) noexcept {
     return;
   }
   g->orphaned = false;
+  g->update_leave_path();
   destroy_unreferenced(g);
 }
 
@@ -158,23 +175,28 @@ void reap(GreenletControl* g) noexcept {
   return std::move(*in->args);
 }
 
-[[gnu::always_inline]] inline value take_message(SwitchMessage* in) {
-  if (__builtin_expect(in->plain, 1)) return std::move(*in->args);
+// What a resumed switch returns: the value a fast switch sent, or a general message's contents.
+[[gnu::always_inline]] inline value take_message(void* data) {
+  if (__builtin_expect(greenlet_message_is_value(data), 1)) return std::move(*static_cast<value*>(data));
+  SwitchMessage* in = untagged(data);
+  if (!in->error && !in->from_finished && !in->from->orphaned) return std::move(*in->args);
   return take_unusual_message(in);
 }
 
 // First thing after `me` is switched to: record where the sender stopped.
-[[gnu::always_inline]] inline SwitchMessage* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
-  auto* in = static_cast<SwitchMessage*>(t.data);
-  in->from->fctx = t.fctx;
+// Fast senders (never in sanitizer builds, never without GROVE_GREENLET_FAST_JUMP) send a value.
+[[gnu::always_inline]] inline void* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
+#if !GROVE_GREENLET_FAST_JUMP
+  untagged(t.data)->from->fctx = t.fctx;  // (grove_greenlet_jump stores it itself)
+#endif
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
-  sanitizer_after_switch(me->san, &in->from->san);
+  sanitizer_after_switch(me->san, &untagged(t.data)->from->san);
   f->san = me->san;
 #else
   (void)f;
   (void)me;
 #endif
-  return in;
+  return t.data;
 }
 
 // Everything a switch from the running greenlet `self` to the live `target` does before the jump.
@@ -185,35 +207,36 @@ void reap(GreenletControl* g) noexcept {
   }
   // The host fiber's fields describe the running stack, so a park inside a greenlet saves it.
   self->san = f->san;
-  f->stack = target->stack;
+  *h->fiber_stack = target->stack;
   EhGlobals* eh = host_eh(h);
   self->eh_caught = eh->caught;
   self->eh_uncaught = eh->uncaught;
-  eh->caught = target->eh_caught;
-  eh->uncaught = target->eh_uncaught;
+  self->update_entry_path();
+  eh->caught = std::exchange(target->eh_caught, nullptr);  // a running greenlet's saved state is zero
+  eh->uncaught = std::exchange(target->eh_uncaught, 0);
+  target->update_entry_path();
   h->current = target;
 }
 
 // The switch made inside libgrove (the general path, and every switch in sanitizer builds).
-[[gnu::always_inline]] inline SwitchMessage* switch_stacks(GreenletHost* h, GreenletControl* self,
-                                                           GreenletControl* target, SwitchMessage& msg) {
+[[gnu::always_inline]] inline void* switch_stacks(GreenletHost* h, GreenletControl* self, GreenletControl* target,
+                                                  SwitchMessage& msg) {
   prepare_jump(h, self, target);
-  msg.plain = !msg.error && !msg.from_finished && !self->orphaned;
   sanitizer_before_switch(self->san, target->san, msg.from_finished);
 #if GROVE_GREENLET_FAST_JUMP
   // Every greenlet context is left through this jump, which records it: a receiver resumed in
   // the header's fast path does not.
-  const GreenletTransfer t = grove_greenlet_jump(target->fctx, &msg, &self->fctx);
+  const GreenletTransfer t = grove_greenlet_jump(target->fctx, tagged(&msg), &self->fctx);
   return finish_jump(Transfer{t.fctx, t.data}, h->fiber.load(std::memory_order_relaxed), self);
 #else
-  return finish_jump(jump(target->fctx, &msg), h->fiber.load(std::memory_order_relaxed), self);
+  return finish_jump(jump(target->fctx, tagged(&msg)), h->fiber.load(std::memory_order_relaxed), self);
 #endif
 }
 
 value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
-  GreenletControl* self = h->current;
+  GreenletControl* self = h->running();
   if (target->state == GreenletState::unstarted) start(target);
-  SwitchMessage msg{self, args, error, from_finished, false};
+  SwitchMessage msg{self, args, error, from_finished};
   return take_message(switch_stacks(h, self, target, msg));
 }
 
@@ -224,7 +247,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
   for (;;) {
     while (target->state == GreenletState::dead) target = target->parent;
     if (!error || target->state != GreenletState::unstarted) break;
-    target->state = GreenletState::dead;
+    target->set_state(GreenletState::dead);
     target->run.reset();
     if (take_greenlet_exit(error, converted)) {
       error = nullptr;
@@ -240,9 +263,8 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
 }
 
 [[noreturn]] void greenlet_entry(Transfer t) {
-  auto* in = static_cast<SwitchMessage*>(t.data);
-  GreenletHost* h = in->from->host;
-  GreenletControl* self = h->current;
+  GreenletHost* h = untagged(t.data)->from->host_of();  // the first switch is a general one
+  GreenletControl* self = h->running();
   value result;
   std::exception_ptr error;
   try {
@@ -254,7 +276,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
     error = std::current_exception();
   }
   self->run.reset();
-  self->state = GreenletState::dead;
+  self->set_state(GreenletState::dead);
   note_died(h);
   // Never returns: the receiver moves `result`/`error` out, then frees this stack.
   deliver(h, self->parent, &result, std::move(error), true);
@@ -265,7 +287,7 @@ value deliver(GreenletHost* h, GreenletControl* target, value* args, std::except
 // resurrected (a handle to it was made while it unwound).
 bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
   g->refs.store(1, std::memory_order_relaxed);  // a reference of our own while it runs
-  GreenletControl* cur = h->current;
+  GreenletControl* cur = h->running();
   greenlet_retain(cur);
   GreenletControl* old_parent = std::exchange(g->parent, cur);  // as Python: it dies into us
   try {
@@ -277,14 +299,14 @@ bool unwind(GreenletHost* h, GreenletControl* g) noexcept {
   if (g->state != GreenletState::dead) {
     say("grove: a dropped greenlet ignored GreenletExit; its stack is freed without unwinding\n");
     release_greenlet_stack(g);
-    g->state = GreenletState::dead;
+    g->set_state(GreenletState::dead);
     note_died(h);
   }
   return g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
 void free_greenlet(GreenletControl* g) noexcept {
-  GreenletHost* h = g->host;
+  GreenletHost* h = g->host_of();
   release_greenlet_stack(g);  // only a greenlet that could not be unwound still has one
   GreenletControl* parent = g->parent;
   g->run.reset();
@@ -294,7 +316,7 @@ void free_greenlet(GreenletControl* g) noexcept {
 }
 
 void destroy_unreferenced(GreenletControl* g) noexcept {
-  GreenletHost* h = g->host;
+  GreenletHost* h = g->host_of();
   if (g->state == GreenletState::live) {
     if (!on_host_thread(h)) {
       std::unique_lock lock(h->pending_mu);
@@ -306,6 +328,7 @@ void destroy_unreferenced(GreenletControl* g) noexcept {
       // Its thread has finished: nothing can run it any more; free it as it is.
     } else if (g == h->current) {
       g->orphaned = true;  // still running: reaped when it switches away or dies
+      g->update_leave_path();
       return;
     } else if (!unwind(h, g)) {
       return;
@@ -333,26 +356,31 @@ void* create_host() {
   h->fiber.store(f, std::memory_order_relaxed);
   h->main.host = h;
   h->main.is_main = true;
-  h->main.state = GreenletState::live;
+  h->main.set_state(GreenletState::live);
   h->main.ever_started = true;
   h->main.stack = f->stack;
+  h->main.slab_stack = f->stack && !f->stack.guarded;
+  h->fiber_stack = &f->stack;
   if (f->stack) {
-    h->main.sp_low = f->stack.base;
-    h->main.sp_high = f->stack.top();
+    h->main.stack_low = f->stack.base;
+    h->main.stack_high = f->stack.top();
   } else {
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
       void* addr = nullptr;
       std::size_t size = 0;
       if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-        h->main.sp_low = static_cast<const char*>(addr);
-        h->main.sp_high = h->main.sp_low + size;
+        h->main.stack_low = static_cast<const char*>(addr);
+        h->main.stack_high = h->main.stack_low + size;
       }
       pthread_attr_destroy(&attr);
     }
   }
+  h->main.update_leave_path();
   h->eh = thread_eh_globals();
-  h->eh_worker = Worker::current();
+#if GROVE_GREENLET_FAST_JUMP
+  h->eh_thread = greenlet_thread_pointer();
+#endif
   h->current = &h->main;
   return h;
 }
@@ -367,7 +395,12 @@ void destroy_host(void* p) noexcept {
     h->fiber.store(nullptr, std::memory_order_relaxed);
     late.swap(h->pending);
   }
-  h->main.state = GreenletState::dead;
+  h->main.set_state(GreenletState::dead);
+  // Its stack may be reused by another fiber (or thread), whose switches to this host's
+  // greenlets must not pass for the running greenlet's: they get UsageError (check_thread).
+  GreenletControl* last = h->running();
+  last->stack_low = last->stack_high = nullptr;
+  last->update_leave_path();
   for (GreenletControl* g : late) free_greenlet(g);
   release_host(h);
 }
@@ -379,11 +412,11 @@ GreenletHost* current_host() {
 }
 
 GreenletHost* host_for_switch(GreenletControl* target, const char* what) {
-  GreenletHost* h = target->host;
+  GreenletHost* h = target->host_of();
 #if defined(GROVE_TSAN)
   check_thread(h, what);  // the fast path reads `current` racily from a wrong thread (harmlessly)
 #else
-  const GreenletControl* cur = h->current;
+  const GreenletCore* cur = h->current;
   const char* sp = static_cast<const char*>(__builtin_frame_address(0));
   if (__builtin_expect(!(sp >= cur->sp_low && sp < cur->sp_high), 0)) check_thread(h, what);
 #endif
@@ -393,12 +426,13 @@ GreenletHost* host_for_switch(GreenletControl* target, const char* what) {
 
 }  // namespace
 
-GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletControl* parent, std::size_t stack_size) {
+GreenletCore* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletCore* parent_core, std::size_t stack_size) {
   GreenletHost* h = current_host();
+  GreenletControl* parent = parent_core ? control(parent_core) : nullptr;
   if (parent && parent->host != h) {
     throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
   }
-  if (!parent) parent = h->current;
+  if (!parent) parent = h->running();
   const std::size_t size = stack_size ? checked_stack_size(stack_size) : runtime().config.stack_size;
   auto* g = new GreenletControl;
   g->host = h;
@@ -410,17 +444,19 @@ GreenletControl* greenlet_create(std::unique_ptr<GreenletRun> run, GreenletContr
   return g;
 }
 
-void greenlet_retain(GreenletControl* g) noexcept {
+void greenlet_retain(GreenletCore* c) noexcept {
+  GreenletControl* g = control(c);
   if (g->is_main) {
-    retain_host(g->host);
+    retain_host(g->host_of());
   } else {
     g->refs.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void greenlet_release(GreenletControl* g) noexcept {
+void greenlet_release(GreenletCore* c) noexcept {
+  GreenletControl* g = control(c);
   if (g->is_main) {
-    release_host(g->host);
+    release_host(g->host_of());
   } else if (g->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     destroy_unreferenced(g);
   }
@@ -433,68 +469,48 @@ namespace {
 }
 }  // namespace
 
-value greenlet_switch(GreenletControl* target, value&& args) {
-  GreenletHost* h = target->host;
+value greenlet_switch(GreenletCore* target_core, value&& args) {
+  GreenletControl* target = control(target_core);
+  GreenletHost* h = target->host_of();
 #if defined(GROVE_TSAN)
   check_thread(h, "switch to");  // the fast path's test reads `current` racily from a wrong thread (harmlessly)
 #endif
-  GreenletControl* self = h->current;
+  GreenletControl* self = h->running();
   const char* sp = static_cast<const char*>(__builtin_frame_address(0));
   // Fast path: a live target, other than the caller, of the thread whose greenlet's stack we run on.
   if (__builtin_expect(target->state == GreenletState::live && target != self && sp >= self->sp_low &&
                            sp < self->sp_high && !h->has_pending.load(std::memory_order_relaxed),
                        1)) {
-    SwitchMessage msg{self, &args, nullptr, false, false};
+    SwitchMessage msg{self, &args, nullptr, false};
     return take_message(switch_stacks(h, self, target, msg));
   }
   return switch_slow(target, std::move(args));
 }
 
-value greenlet_take_unusual(GreenletMessage* in) { return take_unusual_message(in); }
+value greenlet_take_message(void* data) { return take_message(data); }
 
-#if GROVE_GREENLET_FAST_JUMP
-GreenletJump greenlet_fast_begin(GreenletControl* target, GreenletMessage* msg) noexcept {
-#if defined(GROVE_ASAN) || defined(GROVE_TSAN)
-  // The sanitizers must be told of a switch right at the jump: greenlet_switch() does that.
-  (void)target;
-  (void)msg;
-  return GreenletJump{nullptr, nullptr};
-#else
-  GreenletHost* h = target->host;
-  GreenletControl* self = h->current;
-  const char* sp = static_cast<const char*>(__builtin_frame_address(0));
-  if (__builtin_expect(target->state != GreenletState::live || target == self || sp < self->sp_low ||
-                           sp >= self->sp_high || self->orphaned || h->has_pending.load(std::memory_order_relaxed),
-                       0)) {
-    return GreenletJump{nullptr, nullptr};
-  }
-  msg->from = self;
-  prepare_jump(h, self, target);
-  return GreenletJump{target->fctx, &self->fctx};
-#endif
-}
-#endif
-
-value greenlet_throw(GreenletControl* target, std::exception_ptr error) {
+value greenlet_throw(GreenletCore* target, std::exception_ptr error) {
   if (!error) throw std::invalid_argument("grove: greenlet::throw_ needs an exception (got a null exception_ptr)");
-  GreenletHost* h = host_for_switch(target, "throw into");
-  return deliver(h, target, nullptr, std::move(error), false);
+  GreenletHost* h = host_for_switch(control(target), "throw into");
+  return deliver(h, control(target), nullptr, std::move(error), false);
 }
 
-GreenletControl* greenlet_current() {
+GreenletCore* greenlet_current() {
   GreenletHost* h = current_host();
   if (h->has_pending.load(std::memory_order_relaxed)) process_pending(h);
   return h->current;
 }
 
-GreenletControl* greenlet_parent(const GreenletControl* g) noexcept { return g->parent; }
+GreenletCore* greenlet_parent(const GreenletCore* g) noexcept { return control(g)->parent; }
 
-void greenlet_set_parent(GreenletControl* g, GreenletControl* parent) {
+void greenlet_set_parent(GreenletCore* g_core, GreenletCore* parent_core) {
+  GreenletControl* g = control(g_core);
+  GreenletControl* parent = control(parent_core);
   if (g->is_main) throw UsageError("grove: a main greenlet has no parent to set");
   if (parent->host != g->host) {
     throw UsageError("grove: a greenlet's parent must belong to the same thread (or grove fiber) as the greenlet");
   }
-  check_thread(g->host, "reparent");
+  check_thread(g->host_of(), "reparent");
   for (const GreenletControl* p = parent; p; p = p->parent) {
     if (p == g) throw UsageError("grove: cyclic parent chain: a greenlet cannot be its own ancestor");
   }
@@ -502,9 +518,9 @@ void greenlet_set_parent(GreenletControl* g, GreenletControl* parent) {
   greenlet_release(std::exchange(g->parent, parent));
 }
 
-bool greenlet_started(const GreenletControl* g) noexcept { return g->ever_started; }
-bool greenlet_dead(const GreenletControl* g) noexcept { return g->state == GreenletState::dead; }
-bool greenlet_is_main(const GreenletControl* g) noexcept { return g->is_main; }
+bool greenlet_started(const GreenletCore* g) noexcept { return control(g)->ever_started; }
+bool greenlet_dead(const GreenletCore* g) noexcept { return g->state == GreenletState::dead; }
+bool greenlet_is_main(const GreenletCore* g) noexcept { return control(g)->is_main; }
 
 void throw_run_arity_error(std::size_t wanted, std::size_t got) {
   throw UsageError("grove: greenlet run takes " + std::to_string(wanted) + " argument(s) but the first switch passed " +

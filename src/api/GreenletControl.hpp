@@ -19,54 +19,57 @@
 namespace grove::detail {
 
 struct GreenletHost;
-class Worker;
 
-enum class GreenletState : std::uint8_t { unstarted, live, dead };
-
-class GreenletControl {
+// GreenletCore (include/grove/detail/greenlet_core.hpp) holds what the inline fast switch uses.
+class GreenletControl : public GreenletCore {
  public:
-  Fcontext fctx = nullptr;  // saved context while suspended
-  GreenletHost* host = nullptr;
-  GreenletState state = GreenletState::unstarted;
   bool is_main = false;
   bool ever_started = false;
   bool orphaned = false;  // its last handle went while it was running: reap it once it switches away
+  bool slab_stack = false;  // a canary-checked stack: switches away from it take the general path
+  // Its stack's address range (sp_low/sp_high unless those are emptied, see GreenletCore).
+  const char* stack_low = nullptr;
+  const char* stack_high = nullptr;
   std::atomic<int> refs{1};
   GreenletControl* parent = nullptr;  // counted reference; null only for a main greenlet
   std::unique_ptr<GreenletRun> run;
   std::size_t stack_size = 0;
-  // The C++ runtime's per-thread exception state (exceptions being handled), saved while
-  // suspended: a greenlet may switch away inside a catch block and `throw;` after it resumes.
-  void* eh_caught = nullptr;
-  unsigned eh_uncaught = 0;
-  // The stack's address range: running code whose stack pointer lies here is this greenlet, so
-  // a switch made from it needs no thread-local lookup to prove it runs on the host's thread.
-  const char* sp_low = nullptr;
-  const char* sp_high = nullptr;
-  Stack stack;  // for a main greenlet: the host fiber's own stack (not owned)
   SanitizerState san;
+
+  GreenletHost* host_of() const;
+  void set_state(GreenletState s) {
+    state = s;
+    update_entry_path();
+  }
+  // Recomputes enters_by_general_path after state or the saved exception state changed.
+  void update_entry_path() { enters_by_general_path = state != GreenletState::live || eh_caught || eh_uncaught; }
+  // Recomputes sp_low/sp_high after orphaned, slab_stack or the stack range changed.
+  void update_leave_path() {
+#if defined(GROVE_ASAN) || defined(GROVE_TSAN)
+    const bool general = true;  // the sanitizers must be told of each switch right at the jump
+#else
+    const bool general = orphaned || slab_stack;
+#endif
+    sp_low = general ? nullptr : stack_low;
+    sp_high = general ? nullptr : stack_high;
+  }
 };
 
-// The layout of libstdc++/libc++abi's __cxa_eh_globals (its first two fields, the same in both).
-struct EhGlobals {
-  void* caught;
-  unsigned uncaught;
-};
+inline GreenletControl* control(GreenletCore* g) { return static_cast<GreenletControl*>(g); }
+inline const GreenletControl* control(const GreenletCore* g) { return static_cast<const GreenletControl*>(g); }
 
-struct GreenletHost {
-  // What every switch reads comes first (one cache line).
+struct GreenletHost : GreenletHostCore {
   std::atomic<FiberControl*> fiber;       // null once the host fiber (or thread) has finished
-  GreenletControl* current = nullptr;     // the greenlet running in this host (borrowed)
-  EhGlobals* eh = nullptr;  // of the thread the host runs on (pinned there while greenlets live)
-  Worker* eh_worker = nullptr;  // the worker whose thread `eh` belongs to (null: a plain thread)
-  // Greenlets whose last handle was dropped on another thread: unwound here at the next switch.
-  std::atomic<bool> has_pending{false};
   std::atomic<int> refs{1};               // the fiber-local slot, plus one per greenlet and per main handle
   GreenletControl main;
   std::atomic<unsigned> live{0};          // started, not yet dead greenlets: the host stays pinned meanwhile
   bool was_pinned = false;
   SpinLock pending_mu;
   std::vector<GreenletControl*> pending;
+
+  GreenletControl* running() const { return control(current); }
 };
+
+inline GreenletHost* GreenletControl::host_of() const { return static_cast<GreenletHost*>(host); }
 
 }  // namespace grove::detail

@@ -4,16 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "grove/detail/greenlet_core.hpp"  // struct Stack (public: greenlet switches copy it inline)
+
 namespace grove::detail {
-
-struct Stack {
-  char* base = nullptr;  // lowest usable byte (the guard page or the canary lies just below/at it)
-  std::size_t size = 0;  // usable bytes; the stack grows down from base + size
-  bool guarded = false;  // false: carved from a slab, overflow caught by the canary at `base`
-
-  char* top() const { return base + size; }
-  explicit operator bool() const { return base != nullptr; }
-};
 
 inline constexpr std::size_t kMinStackSize = 16 * 1024;
 inline constexpr std::size_t kMaxStackSize = std::size_t{1} << 30;

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
+
+#include <grove/errors.hpp>
 
 namespace grove::test {
 
@@ -48,6 +51,16 @@ inline CommandResult run_command(const std::string& cmd) {
   int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// What the grove::UsageError thrown by `fn` says ("(no UsageError)" if it throws none).
+inline std::string usage_error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const grove::UsageError& e) {
+    return e.what();
+  }
+  return "(no UsageError)";
 }
 
 }  // namespace grove::test

@@ -19,18 +19,7 @@ using namespace std::chrono_literals;
 using grove::greenlet;
 using grove::value;
 
-namespace {
-
-std::string usage_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const grove::UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
-}
-
-}  // namespace
+using grove::test::usage_error_of;
 
 TEST(Greenlet, ValueHoldsOneSeveralOrNothing) {
   value one = 42;
