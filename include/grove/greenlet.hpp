@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "grove/detail/greenlet_core.hpp"
+#include "grove/detail/noplt.hpp"
 #include "grove/errors.hpp"
 #include "grove/value.hpp"
 
@@ -135,12 +136,7 @@ struct GreenletTransfer {
   void* fctx;
   void* data;
 };
-// Called through the GOT (no PLT stub) where the compiler can (GCC's noplt; clang lacks it).
-#if defined(__clang__)
-extern "C" GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
-#else
-extern "C" [[gnu::noplt]] GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
-#endif
+extern "C" GROVE_NOPLT GreenletTransfer grove_greenlet_jump(void* to, void* data, void** save);
 
 // The thread pointer (%fs:0 on x86-64): says which thread's exception globals are current.
 // Volatile: the host may resume on another thread between two switches of one loop.

@@ -6,15 +6,9 @@
 #include <string>
 
 #include "grove/detail/fiber_core.hpp"
+#include "grove/detail/noplt.hpp"
 
 namespace grove {
-
-// Called through the GOT (no PLT stub) where the compiler can (GCC's noplt; clang lacks it).
-#if defined(__GNUC__) && !defined(__clang__)
-#define GROVE_NOPLT [[gnu::noplt]]
-#else
-#define GROVE_NOPLT
-#endif
 
 namespace detail {
 // grove::yield is inline so that its stack switch is made from the caller's own frame: a switch
