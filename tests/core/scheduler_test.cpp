@@ -133,8 +133,10 @@ TEST(Scheduler, ErrnoSurvivesSuspensionAndMigration) {
   constexpr int kFibers = 200;  // enough that some migrate; cheap even under TSan
   std::atomic<int> migrated{0}, bad{0};
   std::vector<grove::Fiber<void>> fs;
-  // Whether a fiber migrates depends on timing (under TSan both workers may stay busy with their own
-  // fibers throughout): past 20 rounds, keep going until some fiber has moved, for at most 10 s.
+  // A fiber woken by a plain thread (the pool's, below) is queued for whichever worker takes it
+  // first, so fibers migrate even while both workers stay busy with their own (which alone would
+  // never make them steal). Past 20 rounds, keep going until some fiber has moved, for at most 10 s.
+  grove::ThreadPool pool(2);
   const auto give_up = grove::test::Clock::now() + std::chrono::seconds(10);
   const bool want_migration = grove::worker_count() > 1;
   for (int i = 0; i < kFibers; ++i) {
@@ -143,10 +145,12 @@ TEST(Scheduler, ErrnoSurvivesSuspensionAndMigration) {
            ++round) {
         const int before_worker = grove::current_worker_index();
         write_errno(1000 + i * 100 + round % 100);
-        if (round % 2) {
+        if (round % 3 == 0) {
+          grove::yield();
+        } else if (round % 3 == 1) {
           grove::sleep(std::chrono::microseconds(100 * (i % 7)));
         } else {
-          grove::yield();
+          pool.apply([] {});
         }
         if (read_errno() != 1000 + i * 100 + round % 100) bad++;
         if (grove::current_worker_index() != before_worker) migrated++;
