@@ -22,6 +22,7 @@ constinit thread_local Worker* Worker::t_current __attribute__((tls_model("initi
 
 namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
+constexpr auto kRunnextSlice = std::chrono::milliseconds(10);
 }  // namespace
 
 FiberControl* Worker::claim_spawn_entry(FiberControl* entry) {
@@ -254,6 +255,7 @@ void Worker::suspend_to(FiberControl* next) { switch_to(next, PostAction::none);
 std::uint64_t Worker::rt_reserve_ids(std::uint64_t n) { return rt.reserve_fiber_ids(n); }
 
 bool Worker::retract_spawn_entry(FiberControl* f) {
+  runnext_streak_ = 0;  // a joiner running its queued child: the queue is being served
   if (f->pinned) return pinned_queue.retract_back(tag_spawn(f));
   return ring.retract_last(tag_spawn(f));
 }
@@ -300,8 +302,18 @@ FiberControl* Worker::find_runnable() {
     if (--fair_countdown_ <= 0) {
       fair_countdown_ = kFairnessTicks;
       if (FiberControl* f = take_global()) return f;
-      // Two fibers handing off through runnext must not starve the rest of the queue.
-      if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(from_next(rn));
+      // Fibers handing off through runnext must not starve the rest of the queue, but a chain
+      // of wakes (joins, notify_one) runs depth-first: only one that has held the worker for a
+      // whole time slice (Go's 10 ms) goes behind the others.
+      if (runnext_streak_ < kFairnessTicks) {
+        streak_since_ = TimePoint{};
+      } else if (streak_since_ == TimePoint{}) {
+        streak_since_ = Clock::now();
+      } else if (Clock::now() - streak_since_ >= kRunnextSlice) {
+        runnext_streak_ = 0;
+        streak_since_ = TimePoint{};
+        if (FiberControl* rn = runnext.exchange(nullptr, std::memory_order_acquire)) push_tail(from_next(rn));
+      }
     }
     drain_inbox();
     if (FiberControl* f = take_local()) return f;

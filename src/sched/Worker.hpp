@@ -232,6 +232,8 @@ class Worker {
   // Schedules left until the scheduler loop runs timers and the poller and looks at the global
   // queue before its own (kFairnessTicks).
   std::int32_t fair_countdown_ = kFairnessTicks;
+  std::int32_t runnext_streak_ = 0;  // schedules taken from runnext in a row
+  TimePoint streak_since_{};         // when a streak of a whole fairness round was first seen
   std::uint64_t rng_;
   static constexpr std::uint64_t kIdBlock = 256;
   std::uint64_t rt_reserve_ids(std::uint64_t n);

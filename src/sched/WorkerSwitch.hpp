@@ -62,11 +62,17 @@ __attribute__((always_inline)) inline FiberControl* Worker::pop_queued() {
 __attribute__((always_inline)) inline FiberControl* Worker::take_local() {
   for (;;) {
     if (runnext.load(std::memory_order_relaxed)) {
-      if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) return from_next(f);
+      if (FiberControl* f = runnext.exchange(nullptr, std::memory_order_acquire)) {
+        ++runnext_streak_;
+        return from_next(f);
+      }
     }
     FiberControl* entry = pop_queued();
     if (!entry) return nullptr;
-    if (FiberControl* f = claim_entry(entry)) return f;
+    if (FiberControl* f = claim_entry(entry)) {
+      runnext_streak_ = 0;
+      return f;
+    }
   }
 }
 

@@ -129,6 +129,35 @@ TEST(Scheduler, ManySleepersOverlap) {
   EXPECT_LT(grove::test::elapsed_ms(t0), 2000.0);  // 10000 sequential sleeps would take 500 s
 }
 
+// Two fibers waking each other (notify_one: the woken one runs next) form a chain that runs
+// depth-first, but not forever: after a time slice (10 ms) of such hand-offs the queued fibers
+// get their turn.
+TEST(Scheduler, WakeChainsDoNotStarveQueuedFibers) {
+  constexpr long kHandOffs = 200000;  // far more than fit in 10 ms
+  const grove::SpawnOptions kPinned{.pinned = true};  // all on this worker, at any worker count
+  Signal to_a, to_b;
+  std::atomic<long> rounds{0}, rounds_when_other_ran{-1};
+  auto a = grove::spawn(kPinned, [&] {
+    for (long i = 0; i < kHandOffs; ++i) {
+      to_b.set();
+      to_a.wait();
+      rounds.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  auto b = grove::spawn(kPinned, [&] {
+    for (long i = 0; i < kHandOffs; ++i) {
+      to_b.wait();
+      to_a.set();
+    }
+  });
+  auto other = grove::spawn(kPinned, [&] { rounds_when_other_ran = rounds.load(); });
+  a.join();
+  b.join();
+  other.join();
+  EXPECT_GE(rounds_when_other_ran.load(), 0);
+  EXPECT_LT(rounds_when_other_ran.load(), kHandOffs / 2) << "the queued fiber waited for the whole chain";
+}
+
 TEST(Scheduler, ErrnoSurvivesSuspensionAndMigration) {
   constexpr int kFibers = 200;  // enough that some migrate; cheap even under TSan
   std::atomic<int> migrated{0}, bad{0};
