@@ -95,7 +95,7 @@ class FiberControl {
   std::uint64_t id = 0;
   std::string name;
   std::atomic<int> refs{1};
-  // The join handshake (kDone, kUnclaimed, kWatched, and the lone registered joiner): see JoinWord.
+  // The join handshake (kDone, kUnclaimed, kWatched, and the lone registered joiner): see join_word.
   std::atomic<std::uintptr_t> join_word{0};
   // Position in the process-wide finish order, stamped only while some iwait/joinall watches
   // (0: not stamped); written before kDone is published.

@@ -42,20 +42,22 @@ bool Worker::drop_if_stale(FiberControl* entry) {
 
 // Entry points of fresh contexts; friends of Worker so they can finish the switch.
 struct SwitchEntry {
+  // What every resumed context does first (see switch_to), for a context entered the first time.
   // The Transfer's data is not used: jumps pass different things there.
-  static void fiber(Transfer t) {
+  static Worker* entered(Transfer t) {
     Worker* w = Worker::current();
     if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
-    if (w->pending_retire_) w->retire_pending();
+    if (w->running_fiber()->retire_on_resume) w->retire_pending();
+    return w;
+  }
+  static void fiber(Transfer t) {
+    Worker* w = entered(t);
     FiberControl* next = run_fiber_body(w->running_fiber());
     // The fiber may have migrated while it ran: finish on the worker it is on now.
     Worker::current()->exit_to(next);
   }
   static void scheduler(Transfer t) {
-    Worker* w = Worker::current();
-    if constexpr (Worker::kNeedsAfterSwitch) w->after_switch(t.fctx);
-    if (w->pending_retire_) w->retire_pending();
-    w->run_loop();
+    entered(t)->run_loop();
   }
 };
 

@@ -64,7 +64,6 @@ class Worker {
   // The same from a context just resumed, which may not read TLS itself (see after_switch).
   __attribute__((noinline, cold)) static void retire_after_switch();
 
-
   // Queues a fiber that became runnable, from this worker's thread. `fifo` false: run it next.
   void make_runnable(FiberControl* f, bool fifo);
   // Queues a new fiber (FIFO) with a spawn entry that a joiner may claim (directed join).
@@ -187,7 +186,7 @@ class Worker {
   // another thread, and code in the same function could reuse the old thread pointer.
   __attribute__((noinline)) static Worker* current_after_switch() noexcept;
   // Never inlined into switch_to: code after a jump may run on another thread, and the compiler
-  // would reuse the old thread's TLS addresses (errno) computed before it.
+  // would reuse the old thread's TLS addresses computed before it.
   __attribute__((noinline)) void after_switch(Fcontext from);
   inline bool needs_attention();
   inline FiberControl* next_fast();
