@@ -1,5 +1,6 @@
 #pragma once
 // Fibers: grove::spawn(fn, args...) returns a Fiber<R> handle (gevent's Greenlet).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
@@ -76,22 +77,44 @@ class FiberRef {
   FiberRef(const FiberRef& o) noexcept : f_(o.f_) {
     if (f_) detail::fiber_retain(f_);
   }
-  FiberRef(FiberRef&& o) noexcept : f_(std::exchange(o.f_, nullptr)) {}
+  FiberRef(FiberRef&& o) noexcept : f_(std::exchange(o.f_, nullptr)), holds_joined_ref_(o.take_joined_ref()) {}
   FiberRef& operator=(FiberRef o) noexcept {
     std::swap(f_, o.f_);
+    const bool mine = take_joined_ref();
+    holds_joined_ref_.store(o.take_joined_ref(), std::memory_order_relaxed);
+    o.holds_joined_ref_.store(mine, std::memory_order_relaxed);
     return *this;
   }
   ~FiberRef() {
-    if (f_) detail::fiber_release(f_);
+    if (!f_) return;
+    if (holds_joined_ref_.load(std::memory_order_relaxed)) {
+      detail::fiber_release_joined(f_);
+    } else {
+      detail::fiber_release(f_);
+    }
   }
 
   explicit operator bool() const { return f_ != nullptr; }
 
   // Waits for the fiber to finish; false if `timeout` passed first.
-  void join() const { detail::fiber_join(checked(), detail::kNoDeadline); }
+  void join() const {
+#if GROVE_INLINE_YIELD_JUMP
+    // Inline: the switch to a child that runs now is made from the caller's frame.
+    detail::FiberControl* f = checked();
+    bool took_ref = false;
+    const detail::YieldStep step = detail::join_begin(f, &took_ref);
+    if (step.to) {
+      detail::grove_yield_jump(step.to, step.self);
+      detail::join_end(f, &took_ref);
+    }
+    if (took_ref) holds_joined_ref_.store(true, std::memory_order_relaxed);
+#else
+    join_until(detail::kNoDeadline);
+#endif
+  }
   template <typename Rep, typename Period>
   bool join(std::chrono::duration<Rep, Period> timeout) const {
-    return detail::fiber_join(checked(), detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
+    return join_until(detail::deadline_after(std::chrono::duration_cast<detail::Clock::duration>(timeout)));
   }
 
   bool ready() const { return detail::fiber_done(checked()); }
@@ -131,6 +154,25 @@ class FiberRef {
   }
 
   detail::FiberControl* f_ = nullptr;
+
+ private:
+  bool join_until(detail::TimePoint deadline) const {
+    bool took_ref = false;
+    const bool done = detail::fiber_join(checked(), deadline, &took_ref);
+    if (took_ref) holds_joined_ref_.store(true, std::memory_order_relaxed);
+    return done;
+  }
+  // Moving from a handle is never concurrent with other uses of it: no atomic exchange needed.
+  bool take_joined_ref() noexcept {
+    const bool held = holds_joined_ref_.load(std::memory_order_relaxed);
+    holds_joined_ref_.store(false, std::memory_order_relaxed);
+    return held;
+  }
+
+  // This handle also owns the scheduler's reference, which a join handed it (fiber_join): set at
+  // most once per fiber, by its lone joiner. Atomic only because joins are const: several fibers
+  // may join through one handle object.
+  mutable std::atomic<bool> holds_joined_ref_{false};
 };
 
 // A counted handle to a fiber (copyable). Dropping every handle does not stop the fiber.

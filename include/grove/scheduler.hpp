@@ -6,33 +6,20 @@
 #include <string>
 
 #include "grove/detail/fiber_core.hpp"
+#include "grove/detail/inline_switch.hpp"
 #include "grove/detail/noplt.hpp"
 
 namespace grove {
 
 namespace detail {
-// grove::yield is inline so that its stack switch is made from the caller's own frame: a switch
-// inside an out-of-line yield returns to the other fiber's caller, a return the CPU's
-// return-stack predictor gets wrong every time (that misprediction costs more than the rest).
-struct YieldStep {
-  void* to;    // the context to jump to; null: nothing to jump to (yielded already, or no fiber)
-  void* self;  // the yielding fiber, where the jump saves its context
-};
+// grove::yield is inline so that its stack switch is made from the caller's own frame
+// (detail/inline_switch.hpp).
 // Everything a yield does before the jump; takes the general path itself when the next fiber
 // needs more than a jump (and always in sanitizer builds).
 GROVE_NOPLT YieldStep yield_begin();
 // After a yield: finishes what the switch left (a finished fiber's stack) and raises a kill or
 // Timeout that arrived meanwhile.
 void yield_end();
-// Where a fiber's control block (YieldStep::self) keeps two flag bytes: nonzero means yield_end
-// has work (interrupt pending, work left by the switch).
-inline constexpr std::size_t kResumeFlagsOffset = 10;
-#if defined(__x86_64__) && defined(__linux__)
-#define GROVE_INLINE_YIELD_JUMP 1
-extern "C" GROVE_NOPLT void grove_yield_jump(void* to, void* self) noexcept;
-#else
-#define GROVE_INLINE_YIELD_JUMP 0
-#endif
 }  // namespace detail
 
 // Lets every other runnable fiber of this worker run once (gevent.sleep(0)). Outside a fiber: sched_yield.

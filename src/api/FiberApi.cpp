@@ -9,6 +9,7 @@
 #include "fiber/FiberLifecycle.hpp"
 #include "grove/fiber.hpp"
 #include "sched/Park.hpp"
+#include "sched/WorkerSwitch.hpp"
 #include "sys/Sys.hpp"
 
 namespace grove::detail {
@@ -25,14 +26,14 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
                                 " bytes are not supported");
   }
   const std::size_t block_size = header + task_size;
-  void* raw = allocate_block(block_size, w ? &w->block_cache : nullptr);
-  auto* f = ::new (raw) FiberControl(FiberKind::task);
+  FiberControl* f = w ? w->block_cache.take(block_size) : nullptr;
+  if (!f) [[unlikely]] f = ::new (allocate_block(block_size)) FiberControl(FiberKind::task);
   f->block_size = block_size;
   try {
     f->stack = allocate_stack(stack_size, w ? &w->stack_cache : nullptr);
   } catch (...) {
     f->~FiberControl();
-    free_block(raw, block_size, w ? &w->block_cache : nullptr);
+    std::free(f);
     throw;
   }
   f->san.init_for_stack(f->stack.base, f->stack.size);
@@ -43,7 +44,7 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
   // nobody else can see the block: no atomic add at start.
   f->refs.store(2, std::memory_order_relaxed);
-  *task_memory = static_cast<char*>(raw) + header;
+  *task_memory = reinterpret_cast<char*>(f) + header;
   return f;
 }
 
@@ -61,6 +62,7 @@ void fiber_start(FiberControl* f, TaskBase* task) {
 }
 
 void fiber_retain(FiberControl* f) noexcept { retain(f); }
+void fiber_release_joined(FiberControl* f) noexcept { release(f, 2); }
 
 void fiber_release(FiberControl* f) noexcept {
   // A fiber created but never started still owns its stack, and the scheduler's reference.
@@ -158,7 +160,28 @@ void leave_join_word(FiberControl* f, FiberControl* self) {
 
 }  // namespace
 
-bool fiber_join(FiberControl* f, TimePoint deadline) {
+namespace {
+
+// After a lone joiner's park: notified means the fiber finished (only it claims the park so).
+bool finish_lone_join(FiberControl* f, FiberControl* self, WakeReason reason, bool* took_ref) {
+  if (reason == WakeReason::notified) {
+    if (f->ref_to_joiner) {
+      if (took_ref) {
+        *took_ref = true;
+      } else {
+        release(f);
+      }
+    }
+    return true;
+  }
+  leave_join_word(f, self);
+  if (reason == WakeReason::interrupted) throw_interrupt(self);
+  return fiber_done(f);
+}
+
+// fiber_join; with `step`, a switch straight to the child it claimed is prepared but left to the
+// caller, who makes it from its own frame (*step set; join_end finishes the join).
+bool join_core(FiberControl* f, TimePoint deadline, bool* took_ref, YieldStep* step) {
   std::uintptr_t word = f->join_word.load(std::memory_order_acquire);
   if (word & kDone) return true;
   Worker* w = Worker::current();
@@ -182,11 +205,29 @@ bool fiber_join(FiberControl* f, TimePoint deadline) {
     mine = (may_run_it ? word & ~kUnclaimed : word) | reinterpret_cast<std::uintptr_t>(self);
   } while (!f->join_word.compare_exchange_weak(word, mine, std::memory_order_acq_rel, std::memory_order_acquire));
   FiberControl* next = may_run_it && (word & kUnclaimed) ? take_first_run(f, w) : nullptr;
-  const WakeReason reason = park_joiner(ticket, deadline, w, next);
-  if (reason == WakeReason::notified) return true;  // only the finishing fiber claims it so
-  leave_join_word(f, self);
-  if (reason == WakeReason::interrupted) throw_interrupt(self);
-  return fiber_done(f);
+  // As park_joiner's fast case, with the jump left to the caller.
+  if (step && next && deadline == kNoDeadline && !self->interrupt_pending.load(std::memory_order_seq_cst) &&
+      w->prepare_jump(self, next, step)) {
+    return true;
+  }
+  return finish_lone_join(f, self, park_joiner(ticket, deadline, w, next), took_ref);
+}
+
+}  // namespace
+
+bool fiber_join(FiberControl* f, TimePoint deadline, bool* took_ref) { return join_core(f, deadline, took_ref, nullptr); }
+
+YieldStep join_begin(FiberControl* f, bool* took_ref) {
+  YieldStep step{nullptr, nullptr};
+  join_core(f, kNoDeadline, took_ref, &step);
+  return step;
+}
+
+void join_end(FiberControl* f, bool* took_ref) {
+  Worker* w = Worker::current();
+  FiberControl* self = w->running_fiber();
+  if (self->retire_on_resume) w->retire_pending();
+  finish_lone_join(f, self, self->wake_reason, took_ref);
 }
 
 bool fiber_done(const FiberControl* f) noexcept { return f->join_word.load(std::memory_order_acquire) & join_word::kDone; }

@@ -1,9 +1,12 @@
 #pragma once
 // Where fiber control blocks (control block + task, one allocation) come from: malloc, behind a
-// small per-worker cache of freed blocks (owned by one worker, like StackCache: not a thread_local,
-// so LeakSanitizer sees the blocks through the worker and a thread-fiber's TLS has none of its own).
+// small per-worker cache of finished fibers' blocks (owned by one worker, like StackCache: not a
+// thread_local, so LeakSanitizer sees the blocks through the worker and a thread-fiber's TLS has
+// none of its own). Cached blocks stay constructed, reset (FiberControl::reset_for_reuse): a
+// spawn then skips the constructor and the last release skips the destructor.
 #include <cstddef>
-#include <cstdlib>
+
+#include "fiber/FiberControl.hpp"
 
 namespace grove::detail {
 
@@ -23,27 +26,30 @@ class BlockCache {
   BlockCache() = default;
   BlockCache(const BlockCache&) = delete;
   BlockCache& operator=(const BlockCache&) = delete;
-  ~BlockCache();
+  ~BlockCache();  // destroys and frees the cached blocks
 
-  // nullptr if none cached
-  void* take(std::size_t size) noexcept {
+  // A cached block of `size` bytes (as allocated), constructed and reset; nullptr if none.
+  FiberControl* take(std::size_t size) noexcept {
     const std::size_t c = class_of(size);
     if (!kBlockCaching || c >= kClasses) return nullptr;
-    FreeBlock* b = heads_[c];
-    if (!b) return nullptr;
-    heads_[c] = b->next;
+    FiberControl* f = heads_[c];
+    if (!f) return nullptr;
+    heads_[c] = f->next_in_queue;
+    f->next_in_queue = nullptr;
     --counts_[c];
-    return b;
+    return f;
   }
-  // false if full (or not cacheable)
-  bool keep(void* block, std::size_t size) noexcept {
+  // Whether keep() would take a block of `size` bytes.
+  bool has_room(std::size_t size) const noexcept {
     const std::size_t c = class_of(size);
-    if (!kBlockCaching || c >= kClasses || counts_[c] >= kPerClass) return false;
-    auto* b = static_cast<FreeBlock*>(block);
-    b->next = heads_[c];
-    heads_[c] = b;
+    return kBlockCaching && c < kClasses && counts_[c] < kPerClass;
+  }
+  // When has_room(size): caches a reset block (linked through next_in_queue: it is in no queue).
+  void keep(FiberControl* f, std::size_t size) noexcept {
+    const std::size_t c = class_of(size);
+    f->next_in_queue = heads_[c];
+    heads_[c] = f;
     ++counts_[c];
-    return true;
   }
   // The size to allocate so any block of the class can be reused.
   static std::size_t class_size(std::size_t size) noexcept {
@@ -53,25 +59,10 @@ class BlockCache {
 
  private:
   static std::size_t class_of(std::size_t size) noexcept { return (size + kClassBytes - 1) / kClassBytes - 1; }
-  struct FreeBlock {
-    FreeBlock* next;
-  };
-  FreeBlock* heads_[kClasses] = {};
+  FiberControl* heads_[kClasses] = {};
   unsigned counts_[kClasses] = {};
 };
 
-void* allocate_block_slow(std::size_t size);  // malloc; throws std::bad_alloc
-
-// `cache`: the calling worker's (null elsewhere). The block may be freed on another thread.
-inline void* allocate_block(std::size_t size, BlockCache* cache) {  // throws std::bad_alloc
-  if (cache) {
-    if (void* p = cache->take(size)) return p;
-  }
-  return allocate_block_slow(size);
-}
-inline void free_block(void* block, std::size_t size, BlockCache* cache) {  // `size` as passed to allocate_block
-  if (cache && cache->keep(block, size)) return;
-  std::free(block);
-}
+void* allocate_block(std::size_t size);  // malloc of class_size(size); throws std::bad_alloc
 
 }  // namespace grove::detail

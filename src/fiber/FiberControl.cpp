@@ -35,19 +35,51 @@ std::exception_ptr FiberControl::take_interrupt() {
   return std::exchange(interrupt, nullptr);
 }
 
+// What reset_for_reuse covers: every field above. A new field means a look at it.
+static_assert(sizeof(FiberControl) == 304 || !kBlockCaching, "FiberControl changed: update reset_for_reuse()");
+
+void FiberControl::reset_for_reuse() noexcept {
+  // Not reset: fctx, stack, id, block_size, refs, pinned (written by every spawn), park_epoch
+  // (keeps growing, so a stale token never matches again), kind, on_cpu and retire_on_resume
+  // (false once switched away for good), locals and links (emptied as it finished), timeouts,
+  // thread_alarm and on_thread_alarm (plain threads' stand-ins only), the unlocked interrupt_mu
+  // and the empty joiners queue.
+  if (interrupt_pending.load(std::memory_order_relaxed)) [[unlikely]] take_interrupt();  // a kill that came too late
+  saved_errno = 0;
+  home = nullptr;
+  tls = nullptr;
+  tls_worker_slot = nullptr;
+  park_token.store(0, std::memory_order_relaxed);
+  wake_reason = WakeReason::none;
+  thread_wake.store(0, std::memory_order_relaxed);
+  if (!name.empty()) [[unlikely]] name.clear();
+  join_word.store(0, std::memory_order_relaxed);
+  finish_order = 0;
+  killed = false;
+  ref_to_joiner = false;
+  error_observed = false;
+  task = nullptr;
+  if (error) [[unlikely]] error = nullptr;
+}
+
 void retain(FiberControl* f) { f->refs.fetch_add(1, std::memory_order_relaxed); }
 
-void release(FiberControl* f) {
-  // A count of 1 is ours alone: nobody can add a reference without holding one.
-  if (f->refs.load(std::memory_order_acquire) != 1 && f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+void release(FiberControl* f, int n) {
+  // A count of n is ours alone: nobody can add a reference without holding one.
+  if (f->refs.load(std::memory_order_acquire) != n && f->refs.fetch_sub(n, std::memory_order_acq_rel) != n) return;
   if (f->task) f->task->~TaskBase();
   // The last reference: the fiber is off every CPU, so its TLS (and with it the pthread_t that
   // named it) can go.
   if (f->tls) FiberTls::destroy(f->tls);
   const std::size_t size = f->block_size;
-  f->~FiberControl();
   Worker* w = Worker::current();  // its cache, if this is a worker's thread
-  free_block(f, size, w ? &w->block_cache : nullptr);
+  if (w && f->kind == FiberKind::task && w->block_cache.has_room(size)) [[likely]] {
+    f->reset_for_reuse();
+    w->block_cache.keep(f, size);
+    return;
+  }
+  f->~FiberControl();
+  std::free(f);
 }
 
 }  // namespace grove::detail

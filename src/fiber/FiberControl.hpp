@@ -101,6 +101,9 @@ class FiberControl {
   // (0: not stamped); written before kDone is published.
   std::uint64_t finish_order = 0;
   bool killed = false;
+  // Set by the finishing fiber when it switches straight to its lone joiner: the scheduler's
+  // reference goes to that joiner (fiber_join's took_ref) instead of being dropped at retire.
+  bool ref_to_joiner = false;
   bool error_observed = false;  // a link that receives failures exists (guarded by joiners' lock)
   LinkNode* links = nullptr;     // run when the fiber dies (guarded by joiners' lock; sets kWatched)
   TaskBase* task = nullptr;
@@ -108,6 +111,10 @@ class FiberControl {
   std::exception_ptr error;
   WaitQueue joiners;
   void* locals = nullptr;  // fiber-local storage, owned by the api layer
+
+  // A finished task fiber's block, its task destroyed, back to the state a fresh one starts in
+  // (BlockCache keeps it): only the fields a fiber's life can leave changed.
+  void reset_for_reuse() noexcept;
 
   // Requests that `e` be thrown in this fiber at its next suspension point, waking it if it is
   // parked interruptibly. A kill replaces any other pending interrupt.
@@ -121,6 +128,7 @@ class FiberControl {
 FiberControl* current_fiber();
 
 void retain(FiberControl* f);
-void release(FiberControl* f);
+// Drops `n` references (a handle may hold two: fiber_join's took_ref); frees the fiber at zero.
+void release(FiberControl* f, int n = 1);
 
 }  // namespace grove::detail

@@ -84,6 +84,7 @@ FiberControl* run_fiber_body(FiberControl* self) {
   if (lone) {
     if (claim_lone_joiner(lone)) {
       next = lone;
+      self->ref_to_joiner = true;  // exit_to takes it back unless it switches straight to `next`
     } else {
       self->join_word.fetch_or(join_word::kLetGo, std::memory_order_release);
     }
@@ -142,7 +143,7 @@ void retire_fiber(FiberControl* f, StackCache* cache) {
   release_stack(f->stack, cache);
   f->stack = Stack{};
   f->san.destroy();
-  release(f);
+  if (!f->ref_to_joiner) release(f);
 }
 
 }  // namespace grove::detail

@@ -14,7 +14,7 @@ FiberControl* run_fiber_body(FiberControl* self);
 WaitQueue& fiber_waiters(FiberControl* f);
 
 // After the last switch away from a finished fiber: frees its stack (into `cache`, the worker's)
-// and drops the scheduler's reference.
+// and drops the scheduler's reference, unless its lone joiner took that (ref_to_joiner).
 void retire_fiber(FiberControl* f, StackCache* cache);
 
 // While at least one watcher is registered, finishing fibers are stamped in finish order. A fiber

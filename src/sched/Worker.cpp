@@ -242,11 +242,14 @@ void Worker::exit_to(FiberControl* next) {
     if (!needs_attention()) [[likely]] {
       switch_to(next, PostAction::release);
     } else {
+      // `next` may run elsewhere before this fiber is retired: the scheduler keeps its reference.
+      running_fiber()->ref_to_joiner = false;
       make_runnable(next, false);
       switch_to(&sched_, PostAction::release);
     }
     __builtin_unreachable();
   }
+  running_fiber()->ref_to_joiner = false;
   if (next) resume(next, false);  // a thread, or a fiber pinned elsewhere
   suspend(PostAction::release);
   __builtin_unreachable();

@@ -60,7 +60,7 @@ class Worker {
   inline YieldStep yield_step(FiberControl* self);
   // A finished fiber switched away for good: its stack and the scheduler's reference go. Runs
   // first thing in the context it switched to (FiberControl::retire_on_resume).
-  __attribute__((noinline, cold)) void retire_pending();
+  __attribute__((noinline)) void retire_pending();
   // The same from a context just resumed, which may not read TLS itself (see after_switch).
   __attribute__((noinline, cold)) static void retire_after_switch();
 
@@ -70,6 +70,10 @@ class Worker {
   void enqueue_spawned(FiberControl* f);
   // From a fiber: park (already prepared) and switch straight to `next`, claimed by the caller.
   void suspend_to(FiberControl* next);
+  // suspend_to's work before its jump, for a caller that jumps from its own frame (Fiber::join:
+  // grove_yield_jump with *step). False, with nothing done, when the switch needs more than a
+  // jump (sanitizers, thread-fibers' TLS, an overflowed stack): use suspend_to.
+  inline bool prepare_jump(FiberControl* self, FiberControl* next, YieldStep* step);
   // Claims the first run of a fiber still sitting in a run queue as its spawn entry.
   static bool claim_first_run(FiberControl* f) {
     return (f->join_word.load(std::memory_order_relaxed) & join_word::kUnclaimed) &&

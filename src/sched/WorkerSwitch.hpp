@@ -117,10 +117,29 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
   if ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) [[unlikely]] switch_thread_pointer(next);
   *errno_ = next->saved_errno;
+  if (kFastSwitch && action == PostAction::release) {
+    // A finished fiber never resumes, so no return of ours pairs with the switch: end it in
+    // `pop; jmp`, whose target the branch predictor learns, not in a `ret` that is always
+    // mispredicted (a fiber that jumped from its own frame, as Fiber::join does, then runs on
+    // with no mispredicted returns at all).
+    grove_yield_jump(next->fctx, self);
+    __builtin_unreachable();
+  }
   // With kNeedsAfterSwitch, after_switch still reads the left fiber: it lets go of it (on_cpu).
   const Transfer t = switch_fiber(next->fctx, this, &self->fctx, kNeedsAfterSwitch ? &jump_scratch_ : &self->on_cpu);
   if constexpr (kNeedsAfterSwitch) current_after_switch()->after_switch(t.fctx);
   if (self->retire_on_resume) [[unlikely]] retire_after_switch();
+}
+
+__attribute__((always_inline)) inline bool Worker::prepare_jump(FiberControl* self, FiberControl* next, YieldStep* step) {
+  if (!kFastSwitch || ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) || stack_overflowed(self)) {
+    return false;
+  }
+  while (next->on_cpu.load(std::memory_order_acquire)) [[unlikely]] cpu_relax();
+  hand_cpu(self, next);
+  *errno_ = next->saved_errno;
+  *step = YieldStep{next->fctx, self};
+  return true;
 }
 
 // grove::yield's work before its jump (the inline yield jumps from its caller's frame, see

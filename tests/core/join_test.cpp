@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
+#include <memory>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -219,5 +221,143 @@ TEST(Join, HandlesDroppedAroundTheRetireFreeTheFiberOnce) {
         grove::yield();  // the retire happens at this switch, before the handle goes
         EXPECT_EQ(f.get().size(), static_cast<std::size_t>(i % 40));
     }
+  }
+}
+
+// A join through a handle may take over the scheduler's reference (the finishing fiber switched
+// straight to it): the fiber, and so its task's captures, must then live exactly as long as the
+// last handle, whichever copy joined and whichever goes first.
+TEST(Join, TheJoiningHandleKeepsTheFiberUntilTheLastCopyGoes) {
+  const long rounds = grove::test::scaled(2000);
+  for (long i = 0; i < rounds; ++i) {
+    auto witness = std::make_shared<int>(static_cast<int>(i));
+    auto f = grove::spawn([witness] { return *witness; });
+    switch (i % 5) {
+      case 0:  // the common case: join and drop
+        EXPECT_EQ(f.get(), i);
+        f = {};
+        break;
+      case 1: {  // the joining handle goes first; the copy still reads the result
+        grove::Fiber<int> copy = f;
+        f.join();
+        f = {};
+        EXPECT_EQ(witness.use_count(), 2);
+        EXPECT_EQ(copy.get(), i);
+        break;
+      }
+      case 2: {  // the copy goes first
+        grove::Fiber<int> copy = f;
+        f.join();
+        copy = {};
+        EXPECT_EQ(witness.use_count(), 2);
+        EXPECT_EQ(f.get(), i);
+        f = {};
+        break;
+      }
+      case 3: {  // the joined handle is moved on (construction, then assignment over another)
+        f.join();
+        grove::Fiber<int> moved = std::move(f);
+        grove::Fiber<int> other = grove::spawn([] { return -1; });
+        EXPECT_EQ(other.get(), -1);
+        other = std::move(moved);
+        EXPECT_EQ(witness.use_count(), 2);
+        EXPECT_EQ(other.get(), i);
+        other = {};
+        break;
+      }
+      default: {  // two fibers join through one handle object; a third copy outlives both
+        grove::Fiber<int> last = f;
+        auto a = grove::spawn([&f] { return f.get(); });
+        auto b = grove::spawn([&f] { return f.get(); });
+        EXPECT_EQ(a.get() + b.get(), 2 * i);
+        f = {};
+        EXPECT_EQ(witness.use_count(), 2);
+        EXPECT_EQ(last.get(), i);
+        last = {};
+      }
+    }
+    // A join that ran a child queued behind others left a stale queue entry holding a reference
+    // until the scheduler pops it: give it a few switches.
+    for (int k = 0; k < 2000 && witness.use_count() > 1; ++k) k < 100 ? grove::yield() : grove::sleep(1ms);
+    ASSERT_EQ(witness.use_count(), 1) << "round " << i << ": the fiber outlived its last handle";
+  }
+}
+
+TEST(Join, ErrnoStaysWithEachSideOfADirectedJoin) {
+  // The child runs on the joiner's time slice; each keeps its own errno, and a fiber reusing a
+  // finished one's control block starts with errno 0 as a new thread does.
+  for (int i = 0; i < 100; ++i) {
+    errno = 1000 + i;
+    auto f = grove::spawn([] {
+      const int at_start = errno;
+      errno = 77;
+      return at_start;
+    });
+    EXPECT_EQ(f.get(), 0);
+    EXPECT_EQ(errno, 1000 + i);
+  }
+}
+
+TEST(Join, TheDirectedChildKillsItsJoiner) {
+  // The joiner is suspended in its join while its child runs in its place; the kill wakes it
+  // with FiberExit, and the child still finishes and is joined by the next joiner.
+  grove::Fiber<int> child;
+  grove::Fiber<void> joiner;
+  std::atomic<bool> child_done{false};
+  joiner = grove::spawn([&] {
+    child = grove::spawn([&] {
+      joiner.kill(false);
+      grove::yield();
+      child_done = true;
+      return 5;
+    });
+    child.join();
+    ADD_FAILURE() << "the killed joiner returned from its join";
+  });
+  joiner.join();
+  EXPECT_TRUE(joiner.killed());
+  EXPECT_EQ(child.get(), 5);
+  EXPECT_TRUE(child_done);
+}
+
+TEST(Join, AReusedControlBlockStartsClean) {
+  // Finished fibers' blocks are reused: a name, a failure, a kill or a link must not leak into
+  // the next fiber spawned in the same block.
+  for (int i = 0; i < 50; ++i) {
+    auto named = grove::spawn(grove::SpawnOptions{.name = "named-fiber-with-a-long-name"}, [] {});
+    named.join();
+    EXPECT_EQ(named.name(), "named-fiber-with-a-long-name");
+    named = {};
+    auto plain = grove::spawn([] {});
+    EXPECT_EQ(plain.name(), "fiber-" + std::to_string(plain.id()));
+    plain.join();
+    plain = {};
+
+    testing::internal::CaptureStderr();
+    auto failed = grove::spawn([] { throw std::runtime_error("boom"); });
+    EXPECT_THROW(failed.get(), std::runtime_error);
+    failed = {};
+    testing::internal::GetCapturedStderr();
+    auto ok = grove::spawn([] { return 1; });
+    EXPECT_EQ(ok.get(), 1);
+    EXPECT_TRUE(ok.successful());
+    EXPECT_EQ(ok.exception(), nullptr);
+    ok = {};
+
+    auto killed = grove::spawn([] {});
+    killed.kill();
+    EXPECT_TRUE(killed.killed());
+    killed = {};
+    std::atomic<bool> linked{false};
+    auto after = grove::spawn([] { return 2; });
+    EXPECT_FALSE(after.killed());
+    after.link([&] { linked = true; });
+    EXPECT_EQ(after.get(), 2);
+    EXPECT_FALSE(after.killed());
+    after = {};
+    while (!linked) grove::yield();
+    auto fresh = grove::spawn([] { return 3; });
+    EXPECT_FALSE(fresh.ready());
+    EXPECT_EQ(fresh.get(), 3);
   }
 }
