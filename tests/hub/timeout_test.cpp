@@ -1,6 +1,7 @@
 // grove::Timeout and with_timeout: gevent's Timeout semantics.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -149,11 +150,14 @@ TEST(Timeout, WithTimeoutFallback) {
 
 TEST(Timeout, KillWinsOverAnExpiredTimeout) {
   grove::Event spinning;
+  std::atomic<bool> kill_posted{false};
   auto f = grove::spawn([&] {
     grove::Timeout t(1ms);
     spinning.set();
     const auto spin = Clock::now();
-    while (elapsed_ms(spin) < 30) {  // the timeout expires and the kill arrives meanwhile
+    // The timeout expires and the kill arrives meanwhile (waited for, not timed: a loaded
+    // machine may run the killer late).
+    while (elapsed_ms(spin) < 30 || !kill_posted.load()) {
     }
     grove::sleep(1s);
   });
@@ -161,6 +165,7 @@ TEST(Timeout, KillWinsOverAnExpiredTimeout) {
     spinning.wait();
     std::this_thread::sleep_for(5ms);
     f.kill(false);
+    kill_posted = true;
   });
   f.join();
   killer.join();
