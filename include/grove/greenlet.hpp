@@ -113,13 +113,13 @@ bool greenlet_started(const GreenletCore* g) noexcept;
 bool greenlet_dead(const GreenletCore* g) noexcept;
 bool greenlet_is_main(const GreenletCore* g) noexcept;
 
-// What a switch hands the greenlet it resumes (in the jump's data register), on the switching
-// side's stack: the fast path's plain message is the value itself (a value*, 16-aligned); the
-// general path's is a struct inside libgrove whose address travels with the low bit set.
+// What a switch hands the greenlet it resumes (in the jump's data register). A fast switch has
+// already built its value in the receiver's `inbox` and sends null; a general one sends the
+// address of a message inside libgrove with the low bit set.
 [[gnu::always_inline]] inline bool greenlet_message_is_value(void* data) noexcept {
   return !(reinterpret_cast<std::uintptr_t>(data) & 1);
 }
-// The receiving side of a general-path message (an exception, a dead or orphaned sender ...).
+// The receiving side of a general-path message (values, an exception, a dead or orphaned sender ...).
 value greenlet_take_message(void* data);
 
 // The fast switch. A switch made inside an out-of-line function costs a mispredicted return on
@@ -166,33 +166,64 @@ extern "C" GROVE_NOPLT GreenletTransfer grove_greenlet_jump(void* to, void* data
   if (target->enters_by_general_path || target == self) return false;
   if (sp < self->sp_low || sp >= self->sp_high) return false;
   if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) return false;
-  return !h->eh->caught && !h->eh->uncaught;  // no exception state to carry away
+  // No exception state to carry away (one test for both fields).
+  return (reinterpret_cast<std::uintptr_t>(h->eh->caught) | h->eh->uncaught) == 0;
 }
 #else
 #define GROVE_GREENLET_INLINE_SWITCH 0
 #endif
+
+// What a switch sends, as greenlet_switch_inline needs it: `into` fills the receiver's empty
+// inbox (noexcept, once the fast path is certain), `take` gives it to the general path.
+struct SendNothing {  // switch_to(): the inbox is empty already
+  void into(value&) noexcept {}
+  value take() noexcept { return value{}; }
+};
+struct SendValue {  // an existing value, moved
+  value& v;
+  [[gnu::always_inline]] void into(value& dst) noexcept { ValueSlot::steal(dst, v); }
+  // A copy, not `v` itself: `v`'s address must not escape into libgrove, so the compiler knows
+  // it is empty after a fast switch (`v = g.switch_to(std::move(v))` then skips clearing it).
+  value take() noexcept { return std::move(v); }
+};
+template <typename T, typename A>
+struct SendPlain {  // a number, a pointer, a small trivially copyable struct: built in the inbox
+  A&& a;
+  [[gnu::always_inline]] void into(value& dst) noexcept { ValueSlot::emplace<T>(dst, std::forward<A>(a)); }
+  value take() { return value(std::forward<A>(a)); }
+};
+
+// Switches to `target` (see greenlet::switch_to); inlined so the jump is made from the caller.
+// `received` is the caller's own result (named return value): the other side's fast switch
+// builds what it sends right there, and the general path's message is moved into it.
+template <typename Send>
+[[gnu::always_inline]] inline value greenlet_switch_inline(GreenletCore* target, Send send) {
+  value received;
+#if GROVE_GREENLET_INLINE_SWITCH
+  GreenletHostCore* h = target->host;
+  GreenletCore* self = h->current;
+  if (greenlet_fast_switch_ok(h, self, target, greenlet_stack_pointer())) [[likely]] {
+    send.into(*target->inbox);
+    *h->fiber_stack = target->stack;
+    h->current = target;
+    self->inbox = &received;
+    void* in = grove_greenlet_jump(target->fctx, nullptr, &self->fctx).data;
+    if (!greenlet_message_is_value(in)) [[unlikely]] received = greenlet_take_message(in);
+    return received;
+  }
+#endif
+  received = greenlet_switch(target, send.take());
+  return received;
+}
+[[gnu::always_inline]] inline value greenlet_switch_inline(GreenletCore* target, value&& args) {
+  return greenlet_switch_inline(target, SendValue{args});
+}
 
 // True for switch_to(std::move(v)) with v a grove::value (a forwarding reference's A is `value`).
 template <typename... A>
 inline constexpr bool kOneRvalueValue = false;
 template <>
 inline constexpr bool kOneRvalueValue<value> = true;
-
-// Switches to `target` (see greenlet::switch_to); inlined so the jump is made from the caller.
-[[gnu::always_inline]] inline value greenlet_switch_inline(GreenletCore* target, value&& args) {
-#if GROVE_GREENLET_INLINE_SWITCH
-  GreenletHostCore* h = target->host;
-  GreenletCore* self = h->current;
-  if (greenlet_fast_switch_ok(h, self, target, greenlet_stack_pointer())) [[likely]] {
-    *h->fiber_stack = target->stack;
-    h->current = target;
-    void* in = grove_greenlet_jump(target->fctx, &args, &self->fctx).data;
-    if (greenlet_message_is_value(in)) [[likely]] return std::move(*static_cast<value*>(in));
-    return greenlet_take_message(in);
-  }
-#endif
-  return greenlet_switch(target, std::move(args));
-}
 
 }  // namespace detail
 
@@ -239,10 +270,12 @@ class greenlet {
   template <typename... A>
   [[gnu::always_inline]] value switch_to(A&&... args) const {  // inlined: see greenlet_switch_inline
     if constexpr (sizeof...(A) == 0) {
-      return detail::greenlet_switch_inline(checked(), value{});
+      return detail::greenlet_switch_inline(checked(), detail::SendNothing{});
     } else if constexpr (detail::kOneRvalueValue<A...>) {
-      // An rvalue grove::value goes as it is: the receiver moves it out (no temporary to fill).
+      // An rvalue grove::value goes as it is, moved into the receiver's result.
       return detail::greenlet_switch_inline(checked(), std::move(args)...);
+    } else if constexpr (sizeof...(A) == 1 && (detail::ValueSlot::kPlainCopy<std::decay_t<A>, A> && ...)) {
+      return detail::greenlet_switch_inline(checked(), detail::SendPlain<std::decay_t<A>..., A...>{std::forward<A>(args)...});
     } else if constexpr (sizeof...(A) == 1) {
       return detail::greenlet_switch_inline(checked(), value(std::forward<A>(args)...));
     } else {

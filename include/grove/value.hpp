@@ -3,7 +3,9 @@
 // value of any copyable or move-only type, or several values (`value::pack(a, b)`), much like
 // the arguments of Python's greenlet.switch(*args). Values of up to four pointers' size (numbers,
 // pointers, std::string, std::vector, std::function ...) live inline: passing them allocates nothing.
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <string>
 #include <tuple>
@@ -19,6 +21,8 @@ namespace grove {
 class value;
 
 namespace detail {
+
+struct ValueSlot;
 
 [[noreturn]] void throw_value_type_error(const std::type_info& wanted, const value& v);
 [[noreturn]] void throw_value_not_copyable(const value& v);
@@ -36,7 +40,8 @@ inline constexpr bool kValueInline = sizeof(T) <= kValueInlineSize && alignof(T)
 
 class value {
  public:
-  value() noexcept = default;
+  // User-provided, so `value{}` sets only ops_ (a defaulted one would zero all 48 bytes).
+  value() noexcept {}
 
   // Any copyable or movable value (not a value itself: that is copied or moved as usual).
   template <typename T, typename D = std::decay_t<T>>
@@ -142,6 +147,8 @@ class value {
   }
 
  private:
+  friend struct detail::ValueSlot;
+
   struct Pack {
     std::vector<value> items;
   };
@@ -256,4 +263,54 @@ class value {
   const Ops* ops_ = nullptr;
 };
 
+namespace detail {
+
+// How a greenlet switch fills the receiver's empty value in place (see greenlet_switch_inline).
+struct ValueSlot {
+  // Moves what `src` holds into the empty `dst`; `src` becomes empty.
+  [[gnu::always_inline]] static void steal(value& dst, value& src) noexcept { dst.steal(src); }
+
+  // A T made from an A that is a plain copy of bytes: no user code runs, nothing can throw.
+  template <typename T, typename A>
+  static constexpr bool kPlainCopy = std::is_same_v<std::decay_t<A>, T> && value::kInline<T> &&
+                                     std::is_trivially_copyable_v<T> && std::is_nothrow_constructible_v<T, A>;
+  // Writes T's bytes zero-padded to 16 (or 32) in 16-byte stores when T's size allows: the
+  // receiver moves them on with 16-byte loads, which a narrower store still in flight (an int's)
+  // would stall (store-to-load forwarding fails on a load wider than the store).
+  template <typename T, typename A>
+    requires kPlainCopy<T, A>
+  [[gnu::always_inline]] static void emplace(value& dst, A&& a) noexcept {
+    using Half = unsigned long long __attribute__((vector_size(16)));
+    static_assert(sizeof dst.buf_ == 2 * sizeof(Half));
+    const T t(std::forward<A>(a));
+    Half lo{}, hi{};
+    if constexpr (sizeof(T) == 1) {
+      lo[0] = std::bit_cast<std::uint8_t>(t);
+    } else if constexpr (sizeof(T) == 2) {
+      lo[0] = std::bit_cast<std::uint16_t>(t);
+    } else if constexpr (sizeof(T) == 4) {
+      lo[0] = std::bit_cast<std::uint32_t>(t);
+    } else if constexpr (sizeof(T) == 8) {
+      lo[0] = std::bit_cast<std::uint64_t>(t);
+    } else if constexpr (sizeof(T) == 16) {
+      lo = std::bit_cast<Half>(t);
+    } else if constexpr (sizeof(T) == 32) {
+      struct Halves {
+        Half lo, hi;
+      };
+      const Halves h = std::bit_cast<Halves>(t);
+      lo = h.lo;
+      hi = h.hi;
+    } else {
+      dst.emplace<T>(t);  // an odd size: as usual
+      return;
+    }
+    __builtin_memcpy(dst.buf_, &lo, sizeof lo);
+    // The rest is never read as T: left as it is when T fits in the first half.
+    if constexpr (sizeof(T) > sizeof(Half)) __builtin_memcpy(dst.buf_ + sizeof lo, &hi, sizeof hi);
+    dst.ops_ = &value::kOps<T>;
+  }
+};
+
+}  // namespace detail
 }  // namespace grove

@@ -175,16 +175,16 @@ void reap(GreenletControl* g) noexcept {
   return std::move(*in->args);
 }
 
-// What a resumed switch returns: the value a fast switch sent, or a general message's contents.
+// What a resumed switch returns when a general switch resumed it: the message's contents.
 [[gnu::always_inline]] inline value take_message(void* data) {
-  if (__builtin_expect(greenlet_message_is_value(data), 1)) return std::move(*static_cast<value*>(data));
   SwitchMessage* in = untagged(data);
   if (!in->error && !in->from_finished && !in->from->orphaned) return std::move(*in->args);
   return take_unusual_message(in);
 }
 
 // First thing after `me` is switched to: record where the sender stopped.
-// Fast senders (never in sanitizer builds, never without GROVE_GREENLET_FAST_JUMP) send a value.
+// Fast senders (never in sanitizer builds, never without GROVE_GREENLET_FAST_JUMP) send null: their
+// value is in me->inbox already.
 [[gnu::always_inline]] inline void* finish_jump(Transfer t, FiberControl* f, GreenletControl* me) {
 #if !GROVE_GREENLET_FAST_JUMP
   untagged(t.data)->from->fctx = t.fctx;  // (grove_greenlet_jump stores it itself)
@@ -233,11 +233,22 @@ void reap(GreenletControl* g) noexcept {
 #endif
 }
 
+// Switches and returns what `self` receives when it is resumed: a fast switch (inline in the
+// sender, see greenlet_switch_inline) builds its value in `self->inbox`, a general one sends a message.
+[[gnu::always_inline]] inline value switch_and_receive(GreenletHost* h, GreenletControl* self, GreenletControl* target,
+                                                       SwitchMessage& msg) {
+  value received;
+  self->inbox = &received;
+  void* in = switch_stacks(h, self, target, msg);
+  if (!greenlet_message_is_value(in)) received = take_message(in);
+  return received;
+}
+
 value jump_to(GreenletHost* h, GreenletControl* target, value* args, std::exception_ptr* error, bool from_finished) {
   GreenletControl* self = h->running();
   if (target->state == GreenletState::unstarted) start(target);
   SwitchMessage msg{self, args, error, from_finished};
-  return take_message(switch_stacks(h, self, target, msg));
+  return switch_and_receive(h, self, target, msg);
 }
 
 // Sends values or an exception to `target`, or to its first live ancestor if it is dead. An
@@ -482,7 +493,7 @@ value greenlet_switch(GreenletCore* target_core, value&& args) {
                            sp < self->sp_high && !h->has_pending.load(std::memory_order_relaxed),
                        1)) {
     SwitchMessage msg{self, &args, nullptr, false};
-    return take_message(switch_stacks(h, self, target, msg));
+    return switch_and_receive(h, self, target, msg);
   }
   return switch_slow(target, std::move(args));
 }

@@ -6,6 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace grove {
+class value;
+}
+
 namespace grove::detail {
 
 // A fiber's or greenlet's stack (allocated by libgrove: src/context/Stack.hpp).
@@ -30,6 +34,9 @@ struct GreenletHostCore;
 
 struct GreenletCore {
   void* fctx = nullptr;  // saved context while suspended
+  // While suspended: the (empty) value its switch returns. A fast switch to it builds the value
+  // it sends right there, so nothing is copied on the way back (see greenlet_switch_inline).
+  value* inbox = nullptr;
   GreenletHostCore* host = nullptr;
   // The stack's address range: running code whose stack pointer lies here is this greenlet, so
   // a switch made from it needs no thread-local lookup to prove it runs on the host's thread.
