@@ -163,9 +163,11 @@ extern "C" GROVE_NOPLT GreenletTransfer grove_greenlet_jump(void* to, void* data
 // caller's stack pointer.
 [[gnu::always_inline]] inline bool greenlet_fast_switch_ok(const GreenletHostCore* h, const GreenletCore* self,
                                                           const GreenletCore* target, const char* sp) noexcept {
-  if (target->enters_by_general_path || target == self) return false;
-  if (sp < self->sp_low || sp >= self->sp_high) return false;
-  if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) return false;
+  if (target->enters_by_general_path || target == self) [[unlikely]] return false;
+  if (sp < self->sp_low || sp >= self->sp_high) [[unlikely]] return false;
+  if (h->has_pending.load(std::memory_order_relaxed) || h->eh_thread != greenlet_thread_pointer()) [[unlikely]] {
+    return false;
+  }
   // No exception state to carry away (one test for both fields).
   return (reinterpret_cast<std::uintptr_t>(h->eh->caught) | h->eh->uncaught) == 0;
 }
@@ -204,7 +206,7 @@ template <typename Send>
   GreenletCore* self = h->current;
   if (greenlet_fast_switch_ok(h, self, target, greenlet_stack_pointer())) [[likely]] {
     send.into(*target->inbox);
-    *h->fiber_stack = target->stack;
+    __builtin_memcpy(h->fiber_stack, &target->stack, sizeof(Stack));  // padding too: one 16-byte move
     h->current = target;
     self->inbox = &received;
     void* in = grove_greenlet_jump(target->fctx, nullptr, &self->fctx).data;

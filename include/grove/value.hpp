@@ -102,8 +102,10 @@ class value {
 
   template <typename T>
   bool is() const noexcept {
-    // The pointer test first: it answers for every value made in this binary.
-    return ops_ == &kOps<T> || (ops_ && ops_->type == typeid(T));
+    // The pointer test first: it answers for every value made in this binary. Another binary
+    // (a library built with hidden visibility) may have its own kOps<T>: then typeid decides.
+    if (ops_ == &kOps<T>) [[likely]] return true;
+    return ops_ && ops_->type == typeid(T);
   }
 
   // The held value as T; a grove::UsageError naming both types if it holds something else.

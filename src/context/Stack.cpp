@@ -86,8 +86,8 @@ class StackPool {
     std::lock_guard lock(mu_);
     char* region = static_cast<char*>(map_region(size * kSlabStacks));
     slabs_.fetch_add(1, std::memory_order_relaxed);
-    for (std::size_t i = 1; i < kSlabStacks; ++i) free_.push_back(Stack{region + i * size, size, false});
-    return Stack{region, size, false};
+    for (std::size_t i = 1; i < kSlabStacks; ++i) free_.push_back(Stack{region + i * size, static_cast<std::uint32_t>(size), false});
+    return Stack{region, static_cast<std::uint32_t>(size), false};
   }
 
   // Stacks outside the pool: in use, or in a worker's cache (counted when they cross the pool's
@@ -113,7 +113,7 @@ Stack map_guarded(std::size_t size) {
     munmap(region, size + guard);
     throw std::bad_alloc();
   }
-  return Stack{region + guard, size, true};
+  return Stack{region + guard, static_cast<std::uint32_t>(size), true};
 }
 
 }  // namespace

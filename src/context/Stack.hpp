@@ -11,6 +11,7 @@ namespace grove::detail {
 inline constexpr std::size_t kMinStackSize = 16 * 1024;
 inline constexpr std::size_t kMaxStackSize = std::size_t{1} << 30;
 inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
+static_assert(kMaxStackSize <= UINT32_MAX, "Stack::size is 32 bits");
 
 // A small lock-free cache of free stacks in front of the shared pool, owned by one worker. Not a
 // thread_local: a thread-fiber runs on its own TLS, where a thread_local cache would be its own.
