@@ -43,7 +43,7 @@ class Generator {
   class Yielder {
    public:
     auto operator()(Y v) const {
-      value sent = detail::greenlet_switch_inline(detail::greenlet_parent(self_), value(std::move(v)));
+      value sent = detail::greenlet_send(detail::greenlet_parent(self_), std::move(v));
       if constexpr (!std::is_void_v<S>) {
         if (sent.empty()) return S{};  // resumed by next(): Python's None
         return std::move(sent).template as<S>();

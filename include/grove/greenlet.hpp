@@ -227,6 +227,22 @@ inline constexpr bool kOneRvalueValue = false;
 template <>
 inline constexpr bool kOneRvalueValue<value> = true;
 
+// switch_to's arguments, sent the cheapest way that fits them.
+template <typename... A>
+[[gnu::always_inline]] inline value greenlet_send(GreenletCore* target, A&&... args) {
+  if constexpr (sizeof...(A) == 0) {
+    return greenlet_switch_inline(target, SendNothing{});
+  } else if constexpr (kOneRvalueValue<A...>) {
+    return greenlet_switch_inline(target, std::move(args)...);  // moved into the receiver's result
+  } else if constexpr (sizeof...(A) == 1 && (ValueSlot::kPlainCopy<std::decay_t<A>, A> && ...)) {
+    return greenlet_switch_inline(target, SendPlain<std::decay_t<A>..., A...>{std::forward<A>(args)...});
+  } else if constexpr (sizeof...(A) == 1) {
+    return greenlet_switch_inline(target, value(std::forward<A>(args)...));
+  } else {
+    return greenlet_switch_inline(target, value::pack(std::forward<A>(args)...));
+  }
+}
+
 }  // namespace detail
 
 struct GreenletOptions {
@@ -271,18 +287,7 @@ class greenlet {
   // switches to the caller again.
   template <typename... A>
   [[gnu::always_inline]] value switch_to(A&&... args) const {  // inlined: see greenlet_switch_inline
-    if constexpr (sizeof...(A) == 0) {
-      return detail::greenlet_switch_inline(checked(), detail::SendNothing{});
-    } else if constexpr (detail::kOneRvalueValue<A...>) {
-      // An rvalue grove::value goes as it is, moved into the receiver's result.
-      return detail::greenlet_switch_inline(checked(), std::move(args)...);
-    } else if constexpr (sizeof...(A) == 1 && (detail::ValueSlot::kPlainCopy<std::decay_t<A>, A> && ...)) {
-      return detail::greenlet_switch_inline(checked(), detail::SendPlain<std::decay_t<A>..., A...>{std::forward<A>(args)...});
-    } else if constexpr (sizeof...(A) == 1) {
-      return detail::greenlet_switch_inline(checked(), value(std::forward<A>(args)...));
-    } else {
-      return detail::greenlet_switch_inline(checked(), value::pack(std::forward<A>(args)...));
-    }
+    return detail::greenlet_send(checked(), std::forward<A>(args)...);
   }
 
   // Switches to this greenlet and raises an exception there at once (GreenletExit by default).
