@@ -286,7 +286,12 @@ struct ValueSlot {
     static_assert(sizeof dst.buf_ == 2 * sizeof(Half));
     const T t(std::forward<A>(a));
     Half lo{}, hi{};
-    if constexpr (sizeof(T) == 1) {
+    // bit_cast needs every bit of T to be part of its value (no padding: long double has some).
+    constexpr bool kNoPadding = std::has_unique_object_representations_v<T> || (std::is_scalar_v<T> && sizeof(T) <= 8);
+    if constexpr (!kNoPadding) {
+      dst.emplace<T>(t);
+      return;
+    } else if constexpr (sizeof(T) == 1) {
       lo[0] = std::bit_cast<std::uint8_t>(t);
     } else if constexpr (sizeof(T) == 2) {
       lo[0] = std::bit_cast<std::uint16_t>(t);

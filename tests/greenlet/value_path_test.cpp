@@ -85,6 +85,14 @@ TEST(GreenletValuePath, PlainValuesOfEverySizeCrossFastSwitches) {
   expect_round_trips<24>(g);
   expect_round_trips<32>(g);
   expect_round_trips<40>(g);  // larger than the inline buffer: on the heap, moved as a pointer
+  struct Padded {
+    char c;
+    int i;
+  };
+  value padded = g.switch_to(Padded{'p', 1 << 20});
+  EXPECT_EQ(padded.as<Padded>().c, 'p');
+  EXPECT_EQ(padded.as<Padded>().i, 1 << 20);
+  EXPECT_EQ(g.switch_to(1.5L).as<long double>(), 1.5L);
   EXPECT_EQ(g.switch_to().as<std::string>(), "done");
 }
 
