@@ -184,9 +184,7 @@ struct SendNothing {  // switch_to(): the inbox is empty already
 struct SendValue {  // an existing value, moved
   value& v;
   [[gnu::always_inline]] void into(value& dst) noexcept { ValueSlot::steal(dst, v); }
-  // A copy, not `v` itself: `v`'s address must not escape into libgrove, so the compiler knows
-  // it is empty after a fast switch (`v = g.switch_to(std::move(v))` then skips clearing it).
-  value take() noexcept { return std::move(v); }
+  value&& take() noexcept { return std::move(v); }
 };
 template <typename T, typename A>
 struct SendPlain {  // a number, a pointer, a small trivially copyable struct: built in the inbox

@@ -86,8 +86,9 @@ class StackPool {
     std::lock_guard lock(mu_);
     char* region = static_cast<char*>(map_region(size * kSlabStacks));
     slabs_.fetch_add(1, std::memory_order_relaxed);
-    for (std::size_t i = 1; i < kSlabStacks; ++i) free_.push_back(Stack{region + i * size, static_cast<std::uint32_t>(size), false});
-    return Stack{region, static_cast<std::uint32_t>(size), false};
+    const auto size32 = static_cast<std::uint32_t>(size);  // at most kMaxStackSize
+    for (std::size_t i = 1; i < kSlabStacks; ++i) free_.push_back(Stack{region + i * size, size32, false});
+    return Stack{region, size32, false};
   }
 
   // Stacks outside the pool: in use, or in a worker's cache (counted when they cross the pool's
