@@ -36,7 +36,7 @@ std::exception_ptr FiberControl::take_interrupt() {
 }
 
 // What reset_for_reuse covers: every field above. A new field means a look at it.
-static_assert(sizeof(FiberControl) == 304 || !kBlockCaching, "FiberControl changed: update reset_for_reuse()");
+static_assert(sizeof(FiberControl) == 296 || !kBlockCaching, "FiberControl changed: update reset_for_reuse()");
 
 void FiberControl::reset_for_reuse() noexcept {
   // Not reset: fctx, stack, id, block_size, refs, pinned (written by every spawn), park_epoch
