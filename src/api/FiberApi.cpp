@@ -41,8 +41,8 @@ FiberControl* fiber_create(const SpawnOptions& options, std::size_t task_size, s
   f->id = w ? w->take_fiber_id() : rt.next_fiber_id();
   if (!options.name.empty()) f->name = options.name;  // a fresh block's name is empty
   f->pinned = options.pinned;
-  // The handle's reference and the scheduler's (dropped when the fiber is retired), set while
-  // nobody else can see the block: no atomic add at start.
+  // The handle's reference and the scheduler's (dropped when the fiber is retired, or handed to
+  // its lone joiner: ref_to_joiner), set while nobody else can see the block: no atomic add.
   f->refs.store(2, std::memory_order_relaxed);
   *task_memory = reinterpret_cast<char*>(f) + header;
   return f;
