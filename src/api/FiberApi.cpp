@@ -101,21 +101,6 @@ void cancel_park(const ParkTicket& ticket) {
   if (!claim(ticket.fiber, ticket.token, WakeReason::none)) park(ticket, kNoDeadline, false);
 }
 
-// park(), for a lone joiner: its usual case (a fiber on a worker, no deadline, no interrupt
-// pending) switches straight away.
-WakeReason park_joiner(const ParkTicket& ticket, TimePoint deadline, Worker* w, FiberControl* next) {
-  FiberControl* self = ticket.fiber;
-  if (deadline != kNoDeadline || !w || self->kind == FiberKind::thread || self->interrupt_pending.load(std::memory_order_seq_cst)) {
-    return park(ticket, deadline, true, next);
-  }
-  if (next) {
-    w->suspend_to(next);
-  } else {
-    w->suspend(PostAction::none);
-  }
-  return self->wake_reason;
-}
-
 // Any number of joiners, with the joiners WaitQueue.
 bool join_queued(FiberControl* f, FiberControl* self, Worker* w, TimePoint deadline) {
   FiberControl* next = nullptr;
@@ -157,10 +142,6 @@ void leave_join_word(FiberControl* f, FiberControl* self) {
     }
   }
 }
-
-}  // namespace
-
-namespace {
 
 // After a lone joiner's park: notified means the fiber finished (only it claims the park so).
 bool finish_lone_join(FiberControl* f, FiberControl* self, WakeReason reason, bool* took_ref) {
@@ -205,12 +186,12 @@ bool join_core(FiberControl* f, TimePoint deadline, bool* took_ref, YieldStep* s
     mine = (may_run_it ? word & ~kUnclaimed : word) | reinterpret_cast<std::uintptr_t>(self);
   } while (!f->join_word.compare_exchange_weak(word, mine, std::memory_order_acq_rel, std::memory_order_acquire));
   FiberControl* next = may_run_it && (word & kUnclaimed) ? take_first_run(f, w) : nullptr;
-  // As park_joiner's fast case, with the jump left to the caller.
+  // park()'s common case (no deadline, no interrupt pending), with the jump left to the caller.
   if (step && next && deadline == kNoDeadline && !self->interrupt_pending.load(std::memory_order_seq_cst) &&
       w->prepare_jump(self, next, step)) {
     return true;
   }
-  return finish_lone_join(f, self, park_joiner(ticket, deadline, w, next), took_ref);
+  return finish_lone_join(f, self, park(ticket, deadline, true, next), took_ref);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ std::exception_ptr FiberControl::take_interrupt() {
   return std::exchange(interrupt, nullptr);
 }
 
-// What reset_for_reuse covers: every field above. A new field means a look at it.
+// reset_for_reuse must cover every field of FiberControl: a new field means a look at it.
 static_assert(sizeof(FiberControl) == 296 || !kBlockCaching, "FiberControl changed: update reset_for_reuse()");
 
 void FiberControl::reset_for_reuse() noexcept {

@@ -236,22 +236,22 @@ void Worker::enqueue_spawned(FiberControl* f) {
 }
 
 void Worker::exit_to(FiberControl* next) {
-  if (next && next->kind != FiberKind::thread && (!next->pinned || next->home == this)) [[likely]] {
-    // As next_fast would: the fairness tick, a monitor request or woken pinned fibers first go
-    // through the scheduler loop (with `next` to run next).
-    if (!needs_attention()) [[likely]] {
-      switch_to(next, PostAction::release);
-    } else {
-      // `next` may run elsewhere before this fiber is retired: the scheduler keeps its reference.
-      running_fiber()->ref_to_joiner = false;
-      make_runnable(next, false);
-      switch_to(&sched_, PostAction::release);
-    }
+  // As next_fast would: the fairness tick, a monitor request or woken pinned fibers first go
+  // through the scheduler loop (with `next` to run next).
+  const bool runs_here = next && next->kind != FiberKind::thread && (!next->pinned || next->home == this);
+  if (runs_here && !needs_attention()) [[likely]] {
+    switch_to(next, PostAction::release);
     __builtin_unreachable();
   }
+  // `next` may run elsewhere before this fiber is retired: the scheduler keeps its reference.
   running_fiber()->ref_to_joiner = false;
-  if (next) resume(next, false);  // a thread, or a fiber pinned elsewhere
-  suspend(PostAction::release);
+  if (runs_here) {
+    make_runnable(next, false);
+    switch_to(&sched_, PostAction::release);
+  } else {
+    if (next) resume(next, false);  // a thread, or a fiber pinned elsewhere
+    suspend(PostAction::release);
+  }
   __builtin_unreachable();
 }
 

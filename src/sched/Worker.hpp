@@ -207,6 +207,7 @@ class Worker {
   inline void push_tail_unchecked(FiberControl* f);  // when has_room_for(f)
   inline FiberControl* pop_queued();
   inline void hand_cpu(FiberControl* self, FiberControl* next);
+  inline bool needs_tls_switch(const FiberControl* next) const;
   void push_overflow(FiberControl* f);
   // Resolves a run-queue entry: a tagged spawn entry whose fiber a joiner already ran is stale
   // (dropped, with the reference the joiner took for it); otherwise the fiber to run.

@@ -93,6 +93,11 @@ __attribute__((always_inline)) inline void Worker::hand_cpu(FiberControl* self, 
   switches.store(switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
+// Ordinary fibers share the worker's TLS; a thread-fiber (or leaving one) needs FS switched.
+__attribute__((always_inline)) inline bool Worker::needs_tls_switch(const FiberControl* next) const {
+  return (reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0;
+}
+
 __attribute__((always_inline)) inline bool stack_overflowed(const FiberControl* f) {
   return f->stack && !f->stack.guarded && !canary_intact(f->stack);
 }
@@ -115,7 +120,7 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
   }
   sanitizer_before_switch(self->san, next->san, action == PostAction::release);
   // Ordinary fibers share the worker's TLS: one predictable branch. Nothing below may touch TLS.
-  if ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) [[unlikely]] switch_thread_pointer(next);
+  if (needs_tls_switch(next)) [[unlikely]] switch_thread_pointer(next);
   *errno_ = next->saved_errno;
   if (kFastSwitch && action == PostAction::release) {
     // A finished fiber never resumes, so no return of ours pairs with the switch: end it in
@@ -132,7 +137,7 @@ __attribute__((always_inline)) inline void Worker::switch_to(FiberControl* next,
 }
 
 __attribute__((always_inline)) inline bool Worker::prepare_jump(FiberControl* self, FiberControl* next, YieldStep* step) {
-  if (!kFastSwitch || ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) != 0) || stack_overflowed(self)) {
+  if (!kFastSwitch || needs_tls_switch(next) || stack_overflowed(self)) {
     return false;
   }
   while (next->on_cpu.load(std::memory_order_acquire)) [[unlikely]] cpu_relax();
@@ -151,9 +156,8 @@ __attribute__((always_inline)) inline YieldStep Worker::yield_step(FiberControl*
   if (kFastSwitch && !attention && !runnext.load(std::memory_order_relaxed)) [[likely]] {
     entry = pop_queued();
     FiberControl* next = entry;
-    if (next && !is_spawn_entry(next) && !next->on_cpu.load(std::memory_order_acquire) &&
-        ((reinterpret_cast<std::uintptr_t>(next->tls) | foreign_tp_) == 0) && !stack_overflowed(self) &&
-        has_room_for(self)) [[likely]] {
+    if (next && !is_spawn_entry(next) && !next->on_cpu.load(std::memory_order_acquire) && !needs_tls_switch(next) &&
+        !stack_overflowed(self) && has_room_for(self)) [[likely]] {
       hand_cpu(self, next);
       push_tail_unchecked(self);  // a thief that takes it waits for the jump to clear its on_cpu
       *errno_ = next->saved_errno;
