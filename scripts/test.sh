@@ -15,10 +15,12 @@ case "${GROVE_SANITIZE:-}" in
   "") ;;
   *) echo "scripts/test.sh: GROVE_SANITIZE=\"$GROVE_SANITIZE\": expected asan or tsan" >&2; exit 2 ;;
 esac
+# ccache, where installed, makes rebuilds of other trees (sanitizer builds, worktrees) cheap.
+command -v ccache >/dev/null && extra+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 build="${1:-$root/$default_dir}"
 shift $(( $# > 0 ? 1 : 0 ))
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${extra[@]}" "$@" >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGROVE_WERROR=ON "${extra[@]}" "$@" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" ${GROVE_CTEST_ARGS:-}
