@@ -1,0 +1,302 @@
+"""Processes for corpus cases: every one bounded in time, servers stopped by PID, nothing left behind.
+
+Each program starts in its own session. The driver is a child subreaper (prctl), so whatever a
+program forks comes back to the driver when its parent dies, even if it left the session
+(PostgreSQL's backends call setsid): a cleanup kills a program's whole family by parentage.
+"""
+import atexit
+import ctypes
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+_started = {}  # pid -> Popen, for the cleanup at exit (a timeout or Ctrl-C in the middle of a case)
+
+
+@dataclass
+class Finished:
+    argv: list
+    returncode: int | None  # None: killed after `timeout` seconds
+    output: str
+    seconds: float
+
+    @property
+    def timed_out(self):
+        return self.returncode is None
+
+    def describe(self):
+        """One line for a report: how it ended and the last lines of its output."""
+        how = f"hung: killed after {self.seconds:.0f} s" if self.timed_out else describe_status(self.returncode)
+        last = tail(self.output)
+        return f"{program_name(self.argv)} {how}" + (f": {last}" if last else "")
+
+
+def program_name(argv):
+    """The program a command line runs: past grove-run's options when it starts with grove-run."""
+    if os.path.basename(argv[0]) == "grove-run" and "--" in argv:
+        argv = argv[argv.index("--") + 1:]
+    return os.path.basename(argv[0])
+
+
+def tail(text, lines=3, width=300):
+    kept = " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+    return kept[-width:]
+
+
+def as_user(name):
+    """Popen arguments that run a program as `name` (root only), with that user's HOME."""
+    entry = pwd.getpwnam(name)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": [],
+            "env_update": {"HOME": entry.pw_dir, "USER": name, "LOGNAME": name}}
+
+
+def spawn(argv, stdout, env=None, cwd=None, user=None):
+    """Starts a program in its own session, stdin from /dev/null, stderr with stdout."""
+    environ = dict(os.environ)
+    environ.update(env or {})
+    extra = {}
+    if user:
+        identity = as_user(user)
+        environ.update(identity.pop("env_update"))
+        extra = identity
+    proc = subprocess.Popen(argv, env=environ, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout,
+                            stderr=subprocess.STDOUT, start_new_session=True, **extra)
+    _started[proc.pid] = proc
+    return proc
+
+
+def _processes(zombies=False):
+    """{pid: (ppid, pgid, name)} of every process that has not exited (or has, with zombies=True)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if zombies or fields[0] not in "ZX":
+            table[int(entry)] = (int(fields[1]), int(fields[2]), name)
+    return table
+
+
+def family(pid):
+    """{pid: name} of `pid` (if it runs), its process group and all their descendants."""
+    table = _processes()
+    members = {p for p, (_, pgid, _) in table.items() if p == pid or pgid == pid}
+    grew = True
+    while grew:
+        children = {p for p, (ppid, _, _) in table.items() if ppid in members} - members
+        members |= children
+        grew = bool(children)
+    return {p: table[p][2] for p in members}
+
+
+def orphans(zombies=False):
+    """{pid: name} of processes handed to the driver (as subreaper) that it did not start."""
+    me = os.getpid()
+    return {p: name for p, (ppid, _, name) in _processes(zombies).items() if ppid == me and p not in _started}
+
+
+def kill_family(proc, timeout=10):
+    """SIGKILLs a program with everything it started, reaps them and waits until all have exited
+    (a killed server's children still hold its shared memory)."""
+    for pid in family(proc.pid):
+        _kill(pid)
+    try:
+        proc.wait(timeout=timeout)
+        _started.pop(proc.pid, None)
+    except subprocess.TimeoutExpired:  # unkillable (stuck in the kernel): left for the exit cleanup
+        pass
+
+
+def reap_orphans(timeout=10):
+    """Kills and reaps the driver's orphans: what programs that already exited left running.
+    Only between programs: while several run at once an orphan may still belong to one of them."""
+    for pid in orphans():
+        _kill(pid)
+    deadline = time.monotonic() + timeout
+    for pid in orphans(zombies=True):
+        while time.monotonic() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                break
+            time.sleep(0.05)
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@atexit.register
+def _kill_everything():
+    for proc in list(_started.values()):
+        if proc.poll() is None or family(proc.pid):
+            kill_family(proc, timeout=2)
+    reap_orphans(timeout=2)
+
+
+def run(argv, timeout, env=None, cwd=None, user=None):
+    """Runs a program to completion or kills it (and its children) after `timeout` seconds."""
+    start = time.monotonic()
+    proc = spawn(argv, subprocess.PIPE, env, cwd, user)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        kill_family(proc)
+        out, _ = proc.communicate()
+        code = None
+    kill_family(proc)  # what it left running (daemons, its own children)
+    reap_orphans()
+    return Finished(list(argv), code, out.decode("utf-8", "replace"), time.monotonic() - start)
+
+
+def free_port():
+    """A loopback TCP port nobody listens on now (the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _listening_inodes(port):
+    inodes = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                    inodes.append(fields[9])
+    return inodes
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class Server:
+    """A server under test: started in its own session, output in a log file, stopped by PID.
+
+    Use as a context manager: whatever happens in the case, the process group is killed on exit.
+    """
+
+    def __init__(self, argv, log_path, name, env=None, cwd=None, user=None):
+        self.argv = list(argv)
+        self.name = name
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        self.proc = spawn(self.argv, self._log, env, cwd, user)
+        self.pid = self.proc.pid
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Kills whatever of the server still runs; safe to call twice."""
+        kill_family(self.proc)
+        reap_orphans()
+        self._log.close()
+
+    def log_tail(self):
+        with open(self.log_path, errors="replace") as f:
+            return tail(f.read())
+
+    def wait_ready(self, ready, timeout=30):
+        """Waits until `ready()` is true; raises Failure if the server exits or takes too long."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure(f"{self.name} exited with {describe_status(self.proc.returncode)} "
+                              f"before it was ready: {self.log_tail()}")
+            if ready():
+                self.expect_shim()
+                return
+            time.sleep(0.05)
+        raise Failure(f"{self.name} not ready after {timeout} s: {self.log_tail()}")
+
+    def listens_on(self, port):
+        """Whether one of the server's own processes has a socket listening on loopback `port`
+        (not just anyone: a free port can be taken by another program between choice and bind)."""
+        sockets = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+        for pid in family(self.pid) if sockets else ():
+            try:
+                if any(os.readlink(f"/proc/{pid}/fd/{fd}") in sockets for fd in os.listdir(f"/proc/{pid}/fd")):
+                    return True
+            except OSError:  # exited meanwhile
+                continue
+        return False
+
+    def wait_listening(self, port, timeout=30):
+        self.wait_ready(lambda: self.listens_on(port) and port_open(port), timeout)
+
+    def expect_shim(self):
+        """A server started through grove-run must have grove's shim loaded (and a native one not):
+        a check that passed without the shim would prove nothing."""
+        with open(f"/proc/{self.pid}/maps") as f:
+            loaded = "libgrove_preload.so" in f.read()
+        if loaded != (os.path.basename(self.argv[0]) == "grove-run"):
+            raise Failure(f"{self.name} (pid {self.pid}) has libgrove_preload.so {'' if loaded else 'not '}loaded")
+
+    def send(self, sig):
+        os.kill(self.pid, sig)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20, status=0):
+        """Sends `sig` to the server's PID; it must exit with `status` within `timeout` s."""
+        if self.proc.poll() is not None:
+            raise Failure(f"{self.name} had already exited with "
+                          f"{describe_status(self.proc.returncode)}: {self.log_tail()}")
+        before = family(self.pid)
+        self.send(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_family(self.proc)
+            raise Failure(f"{self.name} did not exit within {timeout} s of {signal.Signals(sig).name}: "
+                          f"{self.log_tail()}") from None
+        if code != status:
+            raise Failure(f"{self.name} exited with {describe_status(code)} after {signal.Signals(sig).name} "
+                          f"(natively {describe_status(status)}): {self.log_tail()}")
+        if not wait_until(lambda: not before.keys() & _processes().keys(), timeout):
+            left = {p: name for p, name in before.items() if p in _processes()}
+            raise Failure(f"{self.name} exited after {signal.Signals(sig).name} but left {len(left)} of its "
+                          f"processes running: {', '.join(sorted(set(left.values())))}")
+
+
+def describe_status(code):
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+
+
+class Failure(Exception):
+    """A check failed; the message says what happened, in one line."""
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
