@@ -8,7 +8,7 @@
 
 #include "Shim.hpp"
 #include "grove/scheduler.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "threads/Mode.hpp"
 #include "threads/Sync.hpp"
 #include "threads/ThreadFiber.hpp"
@@ -16,7 +16,7 @@
 namespace {
 
 using grove::threads::fibers_mode;
-namespace real = grove::hook::real;
+namespace real = grove::real;
 
 int create_thread_fiber(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg) {
   int detach_state = PTHREAD_CREATE_JOINABLE;

@@ -9,7 +9,7 @@
 
 #include "dns/Channel.hpp"
 #include "dns/HostsFile.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "dns/Lookup.hpp"
 #include "dns/Shape.hpp"
 
@@ -30,7 +30,7 @@ void on_addrinfo(void* arg, int status, int, ares_addrinfo* res) {
 struct OwnedList {
   addrinfo* p = nullptr;
   ~OwnedList() {
-    if (p) grove::hook::real::freeaddrinfo(p);
+    if (p) grove::real::freeaddrinfo(p);
   }
 };
 
@@ -124,10 +124,10 @@ int lookup_addrinfo(const char* host, const char* service, const addrinfo* hints
   *res = nullptr;
   const addrinfo& h = hints ? *hints : kDefaultHints;
   // No host, or numeric only: glibc answers without any lookup.
-  if (!host || (h.ai_flags & AI_NUMERICHOST)) return grove::hook::real::getaddrinfo(host, service, hints, res);
+  if (!host || (h.ai_flags & AI_NUMERICHOST)) return grove::real::getaddrinfo(host, service, hints, res);
   addrinfo numeric = h;
   numeric.ai_flags |= AI_NUMERICHOST;
-  int rc = grove::hook::real::getaddrinfo(host, service, &numeric, res);
+  int rc = grove::real::getaddrinfo(host, service, &numeric, res);
   if (rc == 0) {
     for (addrinfo* p = *res; p; p = p->ai_next) p->ai_flags = h.ai_flags;
     return 0;
@@ -136,7 +136,7 @@ int lookup_addrinfo(const char* host, const char* service, const addrinfo* hints
   if (*host == '\0') return EAI_NONAME;
 
   const bool v4mapped = h.ai_family == AF_INET6 && (h.ai_flags & AI_V4MAPPED);
-  if (hosts_has_name(host, h.ai_family, v4mapped)) return grove::hook::real::getaddrinfo(host, service, hints, res);
+  if (hosts_has_name(host, h.ai_family, v4mapped)) return grove::real::getaddrinfo(host, service, hints, res);
 
   int family = h.ai_family;
   if (h.ai_flags & AI_ADDRCONFIG) {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "dns/Lookup.hpp"
 #include "grove/dns.hpp"
 
@@ -26,7 +26,7 @@ AddrInfo& AddrInfo::operator=(AddrInfo&& o) noexcept {
 }
 
 void AddrInfo::reset(addrinfo* list) noexcept {
-  if (list_) grove::hook::real::freeaddrinfo(list_);
+  if (list_) grove::real::freeaddrinfo(list_);
   list_ = list;
 }
 
@@ -38,7 +38,7 @@ std::size_t AddrInfo::size() const noexcept {
 
 Error::Error(int code, const std::string& query) : std::runtime_error(query + ": " + describe(code)), code_(code) {}
 
-const char* strerror(int code) noexcept { return grove::hook::real::gai_strerror(code); }
+const char* strerror(int code) noexcept { return grove::real::gai_strerror(code); }
 
 int try_getaddrinfo(const char* host, const char* service, const addrinfo* hints, AddrInfo& out,
                     grove::detail::TimePoint deadline) {
@@ -71,7 +71,7 @@ NameInfo getnameinfo(const sockaddr* addr, socklen_t addrlen, int flags, grove::
   NameInfo out;
   if (int rc = try_getnameinfo(addr, addrlen, out, flags, deadline)) {
     char numeric[NI_MAXHOST] = "?";
-    grove::hook::real::getnameinfo(addr, addrlen, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST);
+    grove::real::getnameinfo(addr, addrlen, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST);
     throw Error(rc, std::string("grove::dns::getnameinfo(") + numeric + ")");
   }
   return out;

@@ -16,7 +16,7 @@
 #include "dns/HostsFile.hpp"
 #include "dns/Shape.hpp"
 #include "dns/Lookup.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::dns::detail {
 namespace {
@@ -140,8 +140,8 @@ int lookup_hostent(const char* name, int family, hostent* ret, char* buf, std::s
   // locally: its results are the reference.
   if ((family != AF_INET && family != AF_INET6) || answered_by_digits_dots(name) ||
       hosts_has_name(name, family, false)) {
-    return family == AF_INET ? grove::hook::real::gethostbyname_r(name, ret, buf, buflen, result, h_errnop)
-                             : grove::hook::real::gethostbyname2_r(name, family, ret, buf, buflen, result, h_errnop);
+    return family == AF_INET ? grove::real::gethostbyname_r(name, ret, buf, buflen, result, h_errnop)
+                             : grove::real::gethostbyname2_r(name, family, ret, buf, buflen, result, h_errnop);
   }
   AresAnswer query;
   if (int status = query_addresses(name, family, query, deadline); status != ARES_SUCCESS) {
@@ -182,7 +182,7 @@ int lookup_hostent_by_address(const void* addr, socklen_t len, int type, hostent
   if (!well_formed || (type == AF_INET6 && (IN6_IS_ADDR_UNSPECIFIED(static_cast<const in6_addr*>(addr)) ||
                                             IN6_IS_ADDR_V4MAPPED(static_cast<const in6_addr*>(addr)))) ||
       hosts_has_address(type, addr)) {
-    return grove::hook::real::gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
+    return grove::real::gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
   }
   PtrQuery query;  // before the channel: its callback may run in ~Channel
   Channel channel;

@@ -8,7 +8,7 @@
 
 #include "dns/Channel.hpp"
 #include "dns/HostsFile.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "dns/Lookup.hpp"
 
 namespace grove::dns::detail {
@@ -46,7 +46,7 @@ int lookup_nameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t h
   const bool wants_name = host && hostlen > 0 && !(flags & NI_NUMERICHOST);
   const bool inet = sa && ((sa->sa_family == AF_INET && salen >= sizeof(sockaddr_in)) ||
                            (sa->sa_family == AF_INET6 && salen >= sizeof(sockaddr_in6)));
-  if (!wants_name || !inet) return grove::hook::real::getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+  if (!wants_name || !inet) return grove::real::getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 
   // The address to look up: IPv4-mapped IPv6 addresses are looked up as IPv4, as glibc does.
   int family = sa->sa_family;
@@ -61,11 +61,11 @@ int lookup_nameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t h
       addr += 12;
     }
   }
-  if (hosts_has_address(family, addr)) return grove::hook::real::getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+  if (hosts_has_address(family, addr)) return grove::real::getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 
   // glibc gives the service and the numeric fallback (with its scope id) without the network.
   char numeric[NI_MAXHOST];
-  int rc = grove::hook::real::getnameinfo(sa, salen, numeric, sizeof numeric, serv, servlen, (flags | NI_NUMERICHOST) & ~NI_NAMEREQD);
+  int rc = grove::real::getnameinfo(sa, salen, numeric, sizeof numeric, serv, servlen, (flags | NI_NUMERICHOST) & ~NI_NAMEREQD);
   if (rc != 0) return rc;
 
   HostQuery query;  // declared before the channel: its callback may run in ~Channel

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::dns::detail {
 
@@ -13,7 +13,7 @@ int shape_template(int family, const char* service, const addrinfo& hints, addri
   h.ai_family = family;
   h.ai_socktype = hints.ai_socktype;
   h.ai_protocol = hints.ai_protocol;
-  return grove::hook::real::getaddrinfo(family == AF_INET ? "0.0.0.0" : "::", service, &h, out);
+  return grove::real::getaddrinfo(family == AF_INET ? "0.0.0.0" : "::", service, &h, out);
 }
 
 addrinfo* build_list(const std::vector<Address>& addrs, const addrinfo* tmpl4, const addrinfo* tmpl6,
@@ -24,7 +24,7 @@ addrinfo* build_list(const std::vector<Address>& addrs, const addrinfo* tmpl4, c
     for (const addrinfo* t = a.family == AF_INET ? tmpl4 : tmpl6; t; t = t->ai_next) {
       auto* node = static_cast<addrinfo*>(std::malloc(sizeof(addrinfo) + t->ai_addrlen));
       if (!node) {
-        grove::hook::real::freeaddrinfo(head);
+        grove::real::freeaddrinfo(head);
         return nullptr;
       }
       *node = *t;
@@ -45,7 +45,7 @@ addrinfo* build_list(const std::vector<Address>& addrs, const addrinfo* tmpl4, c
   if (head && canonname) {
     head->ai_canonname = strdup(canonname);
     if (!head->ai_canonname) {
-      grove::hook::real::freeaddrinfo(head);
+      grove::real::freeaddrinfo(head);
       return nullptr;
     }
   }

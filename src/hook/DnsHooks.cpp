@@ -7,7 +7,7 @@
 #include "dns/Lookup.hpp"
 #include "grove/local.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "hook/Wait.hpp"
 
 namespace grove::hook {

@@ -9,7 +9,7 @@
 #include "hook/Active.hpp"
 #include "hook/FdState.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::hook {
 namespace {

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <cerrno>
 
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "io/Poller.hpp"
 #include "sched/Runtime.hpp"
 #include "sys/Sys.hpp"

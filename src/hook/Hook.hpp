@@ -5,16 +5,16 @@
 //  1. `grove::hook::X` — same signature as libc's X, C++ linkage — implements it in src/hook/*.cpp
 //     (part of libgrove.so). Outside a fiber, before the runtime starts, or on a thread grove does not
 //     manage, it passes straight through to the real function (see `active()` below).
-//  2. `grove::hook::real::X` — a pointer to the real function, resolved ONCE when libgrove loads
+//  2. `grove::real::X` — a pointer to the real function, resolved ONCE when libgrove loads
 //     (dlsym(RTLD_NEXT), else libc's own handle; dlvsym for versioned symbols). Add one line to
-//     GROVE_REAL_FUNCTIONS in src/hook/Real.hpp. Never resolve inside a hook: dlsym may call malloc.
+//     GROVE_REAL_FUNCTIONS in src/sys/Real.hpp (below every layer that calls libc's originals). Never resolve inside a hook: dlsym may call malloc.
 //  3. The interposing `extern "C" X(...)` lives in shim/<family>.cpp and only forwards to
 //     grove::hook::X (one GROVE_SHIM line, shim/Shim.hpp). shim/ is compiled into both
 //     build/lib/libgrove_preload.so (LD_PRELOAD / grove-run) and the CMake target grove::hooks
 //     (link it into a program to patch its libc calls at link time). Without either, libgrove
 //     leaves libc alone.
 // The runtime's own code never calls a hookable libc function: it uses src/sys/Sys.hpp (raw
-// syscalls) or grove::hook::real::X.
+// syscalls) or grove::real::X.
 // Variadic libc functions (fcntl, ioctl) take their one optional argument as a pointer-sized value.
 #include <netdb.h>
 #include <poll.h>

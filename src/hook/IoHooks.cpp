@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "hook/IoCall.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "sys/Sys.hpp"
 
 namespace grove::hook {

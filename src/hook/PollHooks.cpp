@@ -10,7 +10,7 @@
 
 #include "hook/FdState.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "hook/Wait.hpp"
 #include "io/Poller.hpp"
 #include "sys/Sys.hpp"

@@ -14,7 +14,7 @@
 
 #include "hook/FdState.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "hook/Wait.hpp"
 #include "sys/Sys.hpp"
 #include "sys/FutexLock.hpp"

@@ -5,7 +5,7 @@
 
 #include "grove/scheduler.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "hook/Wait.hpp"
 
 namespace grove::hook {

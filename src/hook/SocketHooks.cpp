@@ -5,7 +5,7 @@
 #include <cerrno>
 
 #include "hook/IoCall.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::hook {
 namespace {

@@ -6,7 +6,7 @@
 #include "api/Bootstrap.hpp"
 #include "grove/scheduler.hpp"
 #include "hook/Hook.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "io/Poller.hpp"
 #include "sched/Worker.hpp"
 #include "sys/Sys.hpp"

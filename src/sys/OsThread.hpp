@@ -4,7 +4,7 @@
 // threads-as-fibers mode is off there anyway (FiberTls does not support sanitizers).
 #include <pthread.h>
 
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::sys {
 
@@ -12,7 +12,7 @@ inline int os_thread_create(pthread_t* thread, const pthread_attr_t* attr, void*
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
   return ::pthread_create(thread, attr, start, arg);
 #else
-  return hook::real::pthread_create(thread, attr, start, arg);
+  return real::pthread_create(thread, attr, start, arg);
 #endif
 }
 
@@ -20,7 +20,7 @@ inline int os_thread_join(pthread_t thread, void** result) {
 #if defined(GROVE_ASAN) || defined(GROVE_TSAN)
   return ::pthread_join(thread, result);
 #else
-  return hook::real::pthread_join(thread, result);
+  return real::pthread_join(thread, result);
 #endif
 }
 

@@ -4,7 +4,7 @@
 #include <climits>
 #include <cstring>
 
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 #include "threads/MutexWords.hpp"
 #include "threads/Sync.hpp"
 

@@ -1,6 +1,6 @@
 // The hooked resolver functions in a program linked with grove::hooks: the plain libc names
 // called inside fibers go through grove's engine (c-ares for DNS), and give glibc's answers,
-// codes and h_errno values. glibc itself (grove::hook::real) is the reference for every answer
+// codes and h_errno values. glibc itself (grove::real) is the reference for every answer
 // that needs no network.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -19,12 +19,12 @@
 
 #include "DnsTestUtil.hpp"
 #include "grove/grove.hpp"
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 namespace grove::test {
 namespace {
 
-namespace real = grove::hook::real;
+namespace real = grove::real;
 
 template <typename F>
 void in_fiber(F body) {

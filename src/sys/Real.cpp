@@ -1,4 +1,4 @@
-#include "hook/Real.hpp"
+#include "sys/Real.hpp"
 
 #include <dlfcn.h>
 #include <gnu/lib-names.h>
@@ -17,7 +17,7 @@
 extern "C" void __tsan_init();
 #endif
 
-namespace grove::hook::real {
+namespace grove::real {
 namespace {
 
 // Stand-ins used until the constructor below has run. GROVE_SYSCALL has libc's contract
@@ -179,4 +179,4 @@ namespace {
 __attribute__((constructor(101))) void resolve_at_load() { resolve_real_functions(); }
 }  // namespace
 
-}  // namespace grove::hook::real
+}  // namespace grove::real

@@ -150,7 +150,7 @@
   X(int, gethostbyaddr_r, (const void* a, socklen_t al, int t, hostent* h, char* b, size_t l, hostent** r,      \
                            int* e), (a, al, t, h, b, l, r, e), GROVE_RESOLVE_FIRST)
 
-namespace grove::hook::real {
+namespace grove::real {
 
 #define GROVE_REAL_DECLARE(ret, name, params, args, standin) extern ret(*name) params;
 GROVE_REAL_FUNCTIONS(GROVE_REAL_DECLARE)
@@ -167,4 +167,4 @@ void resolve_real_functions() noexcept;
 // else libc's own (for libraries that add their own real pointers, e.g. with a version).
 void* resolve(const char* name, const char* version = nullptr) noexcept;
 
-}  // namespace grove::hook::real
+}  // namespace grove::real
