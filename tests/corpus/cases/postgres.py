@@ -105,26 +105,25 @@ def main(case):
     cluster = Cluster(case)
     native = case.modes[0]
     for mode in case.modes:
-        state = {}
+        server = {}  # the running server and its port, once the first step started it
 
-        def start_and_select(cell):
-            state["server"], state["port"] = cluster.start(mode)
-            cell.metric("TPS", cluster.pgbench(native, state["port"], "-S", "-c", "50", "-j", "50"))
+        def select(cell):
+            server["it"], server["port"] = cluster.start(mode)
+            cell.metric("TPS", cluster.pgbench(native, server["port"], "-S", "-c", "50", "-j", "50"))
 
         def write(cell):
-            cell.metric("TPS", cluster.pgbench(native, state["port"], "-c", "8", "-j", "2"))
-            if cluster.psql(state["port"], BALANCED) != "t":
+            cell.metric("TPS", cluster.pgbench(native, server["port"], "-c", "8", "-j", "2"))
+            if cluster.psql(server["port"], BALANCED) != "t":
                 raise Failure("after the TPC-B run the balances do not add up to the history's deltas")
 
         def stop(cell):
-            state["server"].stop(signal.SIGINT, timeout=30)
+            server["it"].stop(signal.SIGINT, timeout=30)
 
         try:
-            case.steps(mode, [("server-select", start_and_select), ("server-writes", write),
-                              ("server-stop-INT", stop)])
+            case.steps(mode, [("server-select", select), ("server-writes", write), ("server-stop-INT", stop)])
         finally:
-            if "server" in state:
-                state["server"].close()
+            if "it" in server:
+                server["it"].close()
     server, port = cluster.start(native)
     with server:
         for mode in case.modes:
