@@ -48,6 +48,8 @@ def main():
         case.skipped = str(why)
     except Failure as failure:  # outside any check: the case's native set-up went wrong
         case.setup_failed(str(failure))
+    finally:
+        case.remove_workdir()
     return case.finish()
 
 

@@ -99,6 +99,21 @@ def cpython_table(cases):
     return lines
 
 
+def listed_but_working(cases):
+    """The run's NOW WORKS / NOW PASSES notes: listed differences that did not show this time."""
+    notes = set()
+    for note in (n for c in cases for n in c["notes"]):
+        works = re.match(r"NOW WORKS: (\S+) in (\S+) ", note) or re.match(r"NOW PASSES under (\S+): (\S+) ", note)
+        if works:
+            key, mode = works.groups() if note.startswith("NOW WORKS") else works.groups()[::-1]
+            notes.add(f"`{key}` in {mode}")
+    notes = sorted(notes)
+    if not notes:
+        return []
+    return ["", "Listed as known differences but worked in this run (intermittent, or fixed: then the line goes):",
+            "", *[f"- {n}" for n in notes]]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results")
@@ -118,6 +133,7 @@ def main():
         "(listed: known differences, with the issues that remove them).",
         "",
         *cpython_table(cases),
+        *listed_but_working(cases),
         END,
     ])
     if not opts.readme:

@@ -135,9 +135,11 @@ class Case:
         print(text, flush=True)
 
     # -- the end --------------------------------------------------------------------------------
+    def remove_workdir(self):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     def finish(self):
         """Writes the results file, prints the summary, returns the exit status."""
-        shutil.rmtree(self.workdir, ignore_errors=True)
         seconds = round(time.monotonic() - self.started, 1)
         os.makedirs(self.results_dir, exist_ok=True)
         with open(os.path.join(self.results_dir, self.name.replace("/", "_") + ".json"), "w") as f:

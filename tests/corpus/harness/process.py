@@ -260,9 +260,6 @@ class Server:
     def send(self, sig):
         os.kill(self.pid, sig)
 
-    def alive(self):
-        return self.proc.poll() is None
-
     def stop(self, sig=signal.SIGTERM, timeout=20, status=0):
         """Sends `sig` to the server's PID; it must exit with `status` within `timeout` s."""
         if self.proc.poll() is not None:
