@@ -28,8 +28,10 @@ def main():
     parser.add_argument("--grove-run", default=os.path.join(HERE, "../../build/bin/grove-run"))
     parser.add_argument("--results", default="corpus-results", help="folder for <case>.json")
     parser.add_argument("--known", default=os.path.join(HERE, "known_differences.txt"))
+    parser.add_argument("--name", help="the case's name in results and known_differences.txt "
+                        "(default: CASE, or CASE/<first argument's file name>)")
     parser.add_argument("case")
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the case's arguments (everything after CASE)")
     opts = parser.parse_args()
     try:
         chosen = modes.parse(opts.modes)
@@ -41,7 +43,8 @@ def main():
     grove_run = os.path.abspath(opts.grove_run)
     if not os.access(grove_run, os.X_OK):
         parser.error(f"--grove-run {grove_run}: not an executable (build grove first)")
-    case = Case("/".join([opts.case] + opts.args), chosen, known, grove_run, opts.results)
+    name = opts.name or "/".join([opts.case] + [os.path.basename(a) for a in opts.args[:1]])
+    case = Case(name, chosen, known, grove_run, opts.results)
     try:
         case_module.main(case, *opts.args)
     except Skip as why:

@@ -157,6 +157,10 @@ def main(case, module):
             raise Failure(f"the native run went wrong: {'; '.join(native.problems)} {native.stopped}")
     for mode in case.modes[1:]:
         compare(case, runner, mode, reference, runs[mode.name])
+    for entry in case.known.entries:  # a line that names no test of this module is a typo or a removed test
+        if entry.key.startswith(f"cpython/test.{module}.") and \
+                not any(entry.matches("cpython/" + t, entry.modes[0]) for t in native.events):
+            case.note(f"{case.known.path}:{entry.line}: {entry.key} names no test that ran natively")
 
 
 def compare(case, runner, mode, reference, got):
