@@ -3,7 +3,8 @@
 import re
 
 from harness.load import LOAD_SECONDS
-from harness.process import Failure, Server, free_port, run
+from harness.process import Failure, run
+from harness.server import Server, free_port
 
 
 def start_memcached(case, mode, port):

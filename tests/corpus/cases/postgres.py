@@ -12,7 +12,8 @@ import signal
 from harness.case import Skip
 from harness.load import LOAD_SECONDS
 from harness.modes import NATIVE
-from harness.process import Failure, Server, free_port, run
+from harness.process import Failure, run
+from harness.server import Server, free_port
 
 USER = "postgres"
 

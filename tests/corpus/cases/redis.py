@@ -5,7 +5,8 @@ import csv
 import io
 import signal
 
-from harness.process import Failure, Server, free_port, run
+from harness.process import Failure, run
+from harness.server import Server, free_port
 
 REQUESTS = 20000
 TESTS = ["SET", "GET", "LPUSH", "LPOP"]

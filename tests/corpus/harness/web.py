@@ -9,7 +9,8 @@ A server class supplies its command line and its configuration for a generation 
 import os
 
 from .load import expect_body, http_get, make_site, wrk
-from .process import Failure, Server, family, free_port, wait_until
+from .process import Failure, family, wait_until
+from .server import Server, free_port
 
 SITE = {"index.html": 612, "64k.bin": 65536}
 
