@@ -51,6 +51,9 @@ def main():
         case.skipped = str(why)
     except Failure as failure:  # outside any check: the case's native set-up went wrong
         case.setup_failed(str(failure))
+    except KeyboardInterrupt as why:  # Ctrl-C or SIGTERM: what it started is killed at exit
+        print(f"{case.name}: interrupted ({why})", file=sys.stderr)
+        return 130
     finally:
         case.remove_workdir()
     return case.finish()

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from harness.case import Skip
-from harness.process import Failure, kill_family, reap_orphans, spawn
+from harness.process import Failure, kill_family, reap_orphans, spawn, stopping
 
 PYTHON = "/usr/bin/python3"
 TEST_DIR = "/usr/lib/python3.11/test"
@@ -129,6 +129,9 @@ class Runner:
                 if code >= 0 and in_progress is None:  # regrtest exits 2 when a test failed
                     return None, "exited"
                 return in_progress, (f"crashed: {signal.Signals(-code).name}" if code < 0 else f"died: exit {code}")
+            if stopping.is_set():  # Ctrl-C or SIGTERM: the main thread is unwinding
+                kill_family(proc)
+                raise Failure("interrupted")
             now = time.monotonic()
             if now - last_event > STALL_SECONDS or now - started > budget:
                 kill_family(proc)

@@ -10,12 +10,24 @@ import os
 import pwd
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 
 PR_SET_CHILD_SUBREAPER = 36
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 _started = {}  # pid -> Popen, for the cleanup at exit (a timeout or Ctrl-C in the middle of a case)
+# Set by SIGINT/SIGTERM: loops that watch programs from other threads stop, the main thread unwinds.
+stopping = threading.Event()
+
+
+def _stop(signum, frame):
+    stopping.set()
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+signal.signal(signal.SIGINT, _stop)
+signal.signal(signal.SIGTERM, _stop)
 
 
 @dataclass
