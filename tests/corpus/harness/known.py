@@ -60,6 +60,7 @@ class KnownList:
     def __init__(self, path):
         self.path = path
         self.entries = load(path)
+        self.run_hangs = os.environ.get("CORPUS_RUN_KNOWN_HANGS") == "1"
 
     def find(self, key, mode):
         """The entry that lists `key` in `mode`, or None."""
@@ -67,7 +68,7 @@ class KnownList:
 
     def hanging(self, prefix, mode):
         """Patterns of keys under `prefix/` listed as hanging in `mode` (none with CORPUS_RUN_KNOWN_HANGS=1)."""
-        if os.environ.get("CORPUS_RUN_KNOWN_HANGS") == "1":
+        if self.run_hangs:
             return []
         return [e.key[len(prefix) + 1:] for e in self.entries
                 if e.hangs and mode in e.modes and e.key.startswith(prefix + "/")]
