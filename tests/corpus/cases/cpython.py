@@ -63,6 +63,7 @@ class Runner:
         self.case = case
         self.module = module
         self.serial = itertools.count(1)  # file names; next() is atomic, runs share it
+        self.environment = [p for p in ENVIRONMENT if p.startswith(f"test.{module}.")]
 
     def file(self, mode, kind, lines=()):
         path = self.case.path(f"{self.module}.{mode.name}.{next(self.serial)}.{kind}")
@@ -75,7 +76,7 @@ class Runner:
         result = ModuleRun(mode.name)
         start = time.monotonic()
         while True:
-            skip = [*ENVIRONMENT, *ignore, *result.events, *result.stopped]
+            skip = [*self.environment, *ignore, *result.events, *result.stopped]
             argv = [PYTHON, RUNNER, self.file(mode, "events"), *REGRTEST_ARGS,
                     "--ignorefile", self.file(mode, "ignore", skip)]
             if only is not None:

@@ -2,7 +2,7 @@
 (its TPS recorded); then memcaslap itself in each mode against a native memcached."""
 import re
 
-from harness.load import LOAD_SECONDS
+from harness.load import LOAD_SECONDS, best_of
 from harness.process import Failure, run
 from harness.server import Server, free_port
 
@@ -33,11 +33,11 @@ def main(case):
                 capable = run(["memccapable", "-h", "127.0.0.1", "-p", str(port), "-t", "10"], timeout=120)
                 if capable.returncode != 0:
                     raise Failure(f"memccapable: {capable.describe()}")
-                cell.metric("TPS", memcaslap(case, case.modes[0], port))
+                cell.metric("TPS", best_of(lambda: memcaslap(case, case.modes[0], port)))
                 server.stop()
     port = free_port()
     with start_memcached(case, case.modes[0], port) as server:
         for mode in case.modes:
             with case.check("memcaslap", mode) as cell:
-                cell.metric("TPS", memcaslap(case, mode, port))
+                cell.metric("TPS", best_of(lambda: memcaslap(case, mode, port)))
         server.stop()

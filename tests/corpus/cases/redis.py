@@ -5,10 +5,11 @@ import csv
 import io
 import signal
 
+from harness.load import best_of
 from harness.process import Failure, run
 from harness.server import Server, free_port
 
-REQUESTS = 20000
+REQUESTS = 5000  # per test and run: about a second for the four
 TESTS = ["SET", "GET", "LPUSH", "LPOP"]
 
 
@@ -50,12 +51,12 @@ def main(case):
                 cli(port, "GET", "corpus", expect="grove")
                 cli(port, "RPUSH", "corpus-list", "a", "b", "c", expect="3")
                 cli(port, "LRANGE", "corpus-list", "0", "-1", expect="a\nb\nc")
-                cell.metric("requests/s", benchmark(case, native, port))
+                cell.metric("requests/s", best_of(lambda: benchmark(case, native, port)))
                 cli(port, "LLEN", "mylist", expect="0")  # as many LPOPs as LPUSHes
                 server.stop(signal.SIGTERM)
     server, port = start_server(case, native)
     with server:
         for mode in case.modes:
             with case.check("benchmark-threads2", mode) as cell:
-                cell.metric("requests/s", benchmark(case, mode, port, "--threads", "2"))
+                cell.metric("requests/s", best_of(lambda: benchmark(case, mode, port, "--threads", "2")))
         server.stop(signal.SIGTERM)
