@@ -1,17 +1,24 @@
-"""memcached -t 4 in each mode: memccapable's protocol tests pass against it and memcaslap finishes
-(its TPS recorded); then memcaslap itself in each mode against a native memcached."""
+"""memcached -t 4 in each mode: memccapable's protocol tests pass against it, memcaslap's load (a
+native client) runs to the end with its TPS recorded, SIGTERM stops it; then memcaslap itself in
+each mode against a native memcached."""
+import contextlib
 import re
 
-from harness.load import LOAD_SECONDS, best_of
+from harness.chain import Chain
+from harness.load import LOAD_SECONDS
+from harness.modes import NATIVE
 from harness.process import Failure, run
 from harness.server import Server, free_port
 
 
-def start_memcached(case, mode, port):
+def start_memcached(case, mode, stack):
+    """A memcached in `mode` whose cleanup `stack` owns; returns its port."""
+    port = free_port()
     argv = ["memcached", "-t", "4", "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-u", "nobody"]
-    server = Server(case.command(mode, argv), case.path(f"memcached.{mode.name}.log"), name="memcached")
+    server = stack.enter_context(Server(case.command(mode, argv), case.path(f"memcached.{mode.name}.log"),
+                                        name="memcached"))
     server.wait_listening(port)
-    return server
+    return server, port
 
 
 def memcaslap(case, mode, port):
@@ -26,18 +33,20 @@ def memcaslap(case, mode, port):
 
 def main(case):
     case.require_programs("memcached", "memccapable", "memcaslap")
-    for mode in case.modes:
-        with case.check("server", mode) as cell:
-            port = free_port()
-            with start_memcached(case, mode, port) as server:
-                capable = run(["memccapable", "-h", "127.0.0.1", "-p", str(port), "-t", "10"], timeout=120)
-                if capable.returncode != 0:
-                    raise Failure(f"memccapable: {capable.describe()}")
-                cell.metric("TPS", best_of(lambda: memcaslap(case, case.modes[0], port)))
-                server.stop()
-    port = free_port()
-    with start_memcached(case, case.modes[0], port) as server:
-        for mode in case.modes:
-            with case.check("memcaslap", mode) as cell:
-                cell.metric("TPS", best_of(lambda: memcaslap(case, mode, port)))
+    with contextlib.ExitStack() as stack:
+        servers = {}
+
+        def serve(cell, mode):
+            servers[mode.name] = server, port = start_memcached(case, mode, stack)
+            capable = run(["memccapable", "-h", "127.0.0.1", "-p", str(port), "-t", "10"], timeout=120)
+            if capable.returncode != 0:
+                raise Failure(f"memccapable: {capable.describe()}")
+
+        chain = Chain(case)
+        chain.each("server", serve)
+        chain.measure("server-load", "TPS", lambda mode: memcaslap(case, NATIVE, servers[mode.name][1]))
+        chain.each("server-stop-TERM", lambda cell, mode: servers[mode.name][0].stop())
+    with contextlib.ExitStack() as stack:
+        server, port = start_memcached(case, NATIVE, stack)
+        Chain(case).measure("memcaslap", "TPS", lambda mode: memcaslap(case, mode, port))
         server.stop()

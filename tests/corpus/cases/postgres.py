@@ -1,7 +1,8 @@
-"""PostgreSQL in each mode (a cluster initdb'd into a temporary folder as user postgres): the server
-serves pgbench's select-only run with 50 clients on 50 threads and a TPC-B write run whose balances
-still add up, then stops on SIGINT (fast shutdown); and pgbench -c 50 -j 50 itself in each mode
-against a native server. TPS of each is recorded."""
+"""PostgreSQL in each mode (a cluster initdb'd into a temporary folder as user postgres, a copy of it
+per server): the server serves pgbench's select-only run with 50 clients on 50 threads and a TPC-B
+write run whose balances still add up, then stops on SIGINT (fast shutdown); and pgbench -S -c 50
+-j 50 itself in each mode against a native server. TPS of each is recorded."""
+import contextlib
 import glob
 import itertools
 import os
@@ -10,7 +11,8 @@ import shutil
 import signal
 
 from harness.case import Skip
-from harness.load import LOAD_SECONDS, best_of
+from harness.chain import Chain
+from harness.load import LOAD_SECONDS
 from harness.modes import NATIVE
 from harness.process import Failure, run
 from harness.server import Server, free_port
@@ -70,8 +72,12 @@ class Cluster:
                 "-c", "synchronous_commit=off", "-c", "shared_buffers=32MB"]
         server = Server(self.case.command(mode, argv), self.case.path(f"postgres.{mode.name}.log"),
                         name="postgres", user=USER, cwd=self.case.workdir)
-        server.wait_ready(lambda: server.listens_on(port) and self.psql(port, "select 1", check=False) == "1",
-                          timeout=60)
+        try:
+            server.wait_ready(lambda: server.listens_on(port) and self.psql(port, "select 1", check=False) == "1",
+                              timeout=60)
+        except Failure:
+            server.close()
+            raise
         return server, port
 
     def psql(self, port, sql, check=True):
@@ -104,30 +110,27 @@ def main(case):
         raise Skip("not installed: /usr/lib/postgresql/*/bin/postgres (package postgresql)")
     case.require_user(USER, "postgresql")
     cluster = Cluster(case)
-    native = case.modes[0]
-    for mode in case.modes:
-        server = {}  # the running server and its port, once the first step started it
+    with contextlib.ExitStack() as stack:
+        servers = {}
 
-        def select(cell):
-            server["it"], server["port"] = cluster.start(mode)
-            cell.metric("TPS", best_of(lambda: cluster.pgbench(native, server["port"], "-S", "-c", "50", "-j", "50")))
+        def start(cell, mode):
+            servers[mode.name] = server, port = cluster.start(mode)
+            stack.enter_context(server)
 
-        def write(cell):
-            cell.metric("TPS", best_of(lambda: cluster.pgbench(native, server["port"], "-c", "8", "-j", "2")))
-            if cluster.psql(server["port"], BALANCED) != "t":
+        def writes(mode):
+            port = servers[mode.name][1]
+            tps = cluster.pgbench(NATIVE, port, "-c", "8", "-j", "2")
+            if cluster.psql(port, BALANCED) != "t":
                 raise Failure("after the TPC-B run the balances do not add up to the history's deltas")
+            return tps
 
-        def stop(cell):
-            server["it"].stop(signal.SIGINT, timeout=30)
-
-        try:
-            case.steps(mode, [("server-select", select), ("server-writes", write), ("server-stop-INT", stop)])
-        finally:
-            if "it" in server:
-                server["it"].close()
-    server, port = cluster.start(native)
+        chain = Chain(case)
+        chain.each("server", start)
+        chain.measure("server-select", "TPS",
+                      lambda mode: cluster.pgbench(NATIVE, servers[mode.name][1], "-S", "-c", "50", "-j", "50"))
+        chain.measure("server-writes", "TPS", writes)
+        chain.each("server-stop-INT", lambda cell, mode: servers[mode.name][0].stop(signal.SIGINT, timeout=30))
+    server, port = cluster.start(NATIVE)
     with server:
-        for mode in case.modes:
-            with case.check("pgbench", mode) as cell:
-                cell.metric("TPS", best_of(lambda: cluster.pgbench(mode, port, "-S", "-c", "50", "-j", "50")))
+        Chain(case).measure("pgbench", "TPS", lambda mode: cluster.pgbench(mode, port, "-S", "-c", "50", "-j", "50"))
         server.stop(signal.SIGINT, timeout=30)

@@ -1,11 +1,13 @@
-"""redis in each mode: redis-server answers redis-cli correctly and serves redis-benchmark's set, get,
-lpush and lpop (every pushed element popped again; requests/s recorded), then stops on SIGTERM;
-and redis-benchmark --threads 2 itself in each mode against a native redis-server."""
+"""redis in each mode: redis-server answers redis-cli correctly, serves redis-benchmark's set, get,
+lpush and lpop (every pushed element popped again; requests/s recorded) and stops on SIGTERM; then
+redis-benchmark --threads 2 itself in each mode against a native redis-server."""
+import contextlib
 import csv
 import io
 import signal
 
-from harness.load import best_of
+from harness.chain import Chain
+from harness.modes import NATIVE
 from harness.process import Failure, run
 from harness.server import Server, free_port
 
@@ -13,11 +15,13 @@ REQUESTS = 5000  # per test and run: about a second for the four
 TESTS = ["SET", "GET", "LPUSH", "LPOP"]
 
 
-def start_server(case, mode):
+def start_server(case, mode, stack):
+    """A redis-server in `mode` whose cleanup `stack` owns; returns (server, port)."""
     port = free_port()
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--protected-mode", "no", "--dir", case.workdir]
-    server = Server(case.command(mode, argv), case.path(f"redis.{mode.name}.log"), name="redis-server")
+    server = stack.enter_context(Server(case.command(mode, argv), case.path(f"redis.{mode.name}.log"),
+                                        name="redis-server"))
     server.wait_listening(port)
     return server, port
 
@@ -42,21 +46,28 @@ def benchmark(case, mode, port, *extra):
 
 def main(case):
     case.require_programs("redis-server", "redis-cli", "redis-benchmark")
-    native = case.modes[0]
-    for mode in case.modes:
-        with case.check("server", mode) as cell:
-            server, port = start_server(case, mode)
-            with server:
-                cli(port, "SET", "corpus", "grove", expect="OK")
-                cli(port, "GET", "corpus", expect="grove")
-                cli(port, "RPUSH", "corpus-list", "a", "b", "c", expect="3")
-                cli(port, "LRANGE", "corpus-list", "0", "-1", expect="a\nb\nc")
-                cell.metric("requests/s", best_of(lambda: benchmark(case, native, port)))
-                cli(port, "LLEN", "mylist", expect="0")  # as many LPOPs as LPUSHes
-                server.stop(signal.SIGTERM)
-    server, port = start_server(case, native)
-    with server:
-        for mode in case.modes:
-            with case.check("benchmark-threads2", mode) as cell:
-                cell.metric("requests/s", best_of(lambda: benchmark(case, mode, port, "--threads", "2")))
+    with contextlib.ExitStack() as stack:
+        servers = {}
+
+        def serve(cell, mode):
+            servers[mode.name] = server, port = start_server(case, mode, stack)
+            cli(port, "SET", "corpus", "grove", expect="OK")
+            cli(port, "GET", "corpus", expect="grove")
+            cli(port, "RPUSH", "corpus-list", "a", "b", "c", expect="3")
+            cli(port, "LRANGE", "corpus-list", "0", "-1", expect="a\nb\nc")
+
+        def load(mode):
+            port = servers[mode.name][1]
+            rate = benchmark(case, NATIVE, port)
+            cli(port, "LLEN", "mylist", expect="0")  # as many LPOPs as LPUSHes
+            return rate
+
+        chain = Chain(case)
+        chain.each("server", serve)
+        chain.measure("server-load", "requests/s", load)
+        chain.each("server-stop-TERM", lambda cell, mode: servers[mode.name][0].stop(signal.SIGTERM))
+    with contextlib.ExitStack() as stack:
+        server, port = start_server(case, NATIVE, stack)
+        Chain(case).measure("benchmark-threads2", "requests/s",
+                            lambda mode: benchmark(case, mode, port, "--threads", "2"))
         server.stop(signal.SIGTERM)

@@ -6,7 +6,7 @@ Outcomes, per (check, mode) cell:
   FAIL         it did not, and nothing lists it: the case fails
   works-listed it worked although listed: reported prominently so the line can go; not a failure,
                since listed differences are often timing-dependent (a hang in one run of three)
-  not run      an earlier step in the same mode did not work (see Case.steps)
+  not run      an earlier check in the same mode did not work (see chain.py)
 The case's exit status: 1 if any cell FAILs, 77 (ctest's SKIP_RETURN_CODE) if it could not run
 at all, else 0. Results go to <results>/<case>.json for the README table.
 """
@@ -95,19 +95,8 @@ class Case:
             yield cell
         except Failure as failure:
             cell.outcome, cell.detail = "FAIL", str(failure)
-        cell.seconds = round(time.monotonic() - start, 1)
+        cell.seconds = round(cell.seconds + time.monotonic() - start, 1)
         self.judge(cell)
-
-    def steps(self, mode, steps):
-        """Runs (check, fn(cell)) steps in order in one mode; after one that does not work, the rest
-        are recorded as not run (only the first difference needs a known_differences line)."""
-        for i, (check, step) in enumerate(steps):
-            with self.check(check, mode) as cell:
-                step(cell)
-            if not cell.outcome.startswith("works"):
-                for later, _ in steps[i + 1:]:
-                    self.cells.append(Cell(self.name, later, mode.name, "not run", f"after {check} did not work"))
-                return
 
     def judge(self, cell):
         """Turns a cell's raw outcome into the reported one, using the known-differences list."""

@@ -10,13 +10,7 @@ import urllib.request
 from .process import Failure, run
 
 LOAD_SECONDS = int(os.environ.get("CORPUS_LOAD_SECONDS", "1"))  # one measuring run
-LOAD_ROUNDS = int(os.environ.get("CORPUS_LOAD_ROUNDS", "3"))  # of which the best is recorded
-
-
-def best_of(measure):
-    """The highest of LOAD_ROUNDS rates measure() returns: on a shared machine other work only
-    ever lowers a rate, so the best run is the one least disturbed."""
-    return round(max(measure() for _ in range(LOAD_ROUNDS)))
+LOAD_ROUNDS = int(os.environ.get("CORPUS_LOAD_ROUNDS", "3"))  # of which the best is recorded (chain.py)
 
 
 def http_get(url, timeout=10):

@@ -179,7 +179,8 @@ def run(argv, timeout, env=None, cwd=None, user=None):
 
 
 def describe_status(code):
-    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+    """How a process ended, as a phrase: 'was killed by SIGSEGV', 'exited with status 1'."""
+    return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
 
 
 class Failure(Exception):

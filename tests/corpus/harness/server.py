@@ -5,7 +5,8 @@ import socket
 import subprocess
 import time
 
-from .process import Failure, describe_status, family, kill_family, processes, reap_orphans, spawn, tail, wait_until
+from .process import (Failure, describe_status, family, kill_family, processes, reap_orphans, spawn, tail,
+                      wait_until)
 
 
 def free_port():
@@ -69,7 +70,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise Failure(f"{self.name} exited with {describe_status(self.proc.returncode)} "
+                raise Failure(f"{self.name} {describe_status(self.proc.returncode)} "
                               f"before it was ready: {self.log_tail()}")
             if ready():
                 self.expect_shim()
@@ -106,8 +107,8 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=20, status=0):
         """Sends `sig` to the server's PID; it must exit with `status` within `timeout` s."""
         if self.proc.poll() is not None:
-            raise Failure(f"{self.name} had already exited with "
-                          f"{describe_status(self.proc.returncode)}: {self.log_tail()}")
+            raise Failure(f"{self.name} {describe_status(self.proc.returncode)} before the stop signal: "
+                          f"{self.log_tail()}")
         before = family(self.pid)
         self.send(sig)
         try:
@@ -117,8 +118,8 @@ class Server:
             raise Failure(f"{self.name} did not exit within {timeout} s of {signal.Signals(sig).name}: "
                           f"{self.log_tail()}") from None
         if code != status:
-            raise Failure(f"{self.name} exited with {describe_status(code)} after {signal.Signals(sig).name} "
-                          f"(natively {describe_status(status)}): {self.log_tail()}")
+            raise Failure(f"{self.name} {describe_status(code)} after {signal.Signals(sig).name} "
+                          f"(expected: exit status {status}): {self.log_tail()}")
         if not wait_until(lambda: not before.keys() & processes().keys(), timeout):
             left = {p: name for p, name in before.items() if p in processes()}
             raise Failure(f"{self.name} exited after {signal.Signals(sig).name} but left {len(left)} of its "

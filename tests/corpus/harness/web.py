@@ -1,14 +1,17 @@
-"""Web servers under test (nginx, lighttpd, haproxy): the same three steps in every mode.
+"""Web servers under test (nginx, lighttpd, haproxy): the same four checks in every mode.
 
-serve   start it, fetch every file byte for byte, then wrk's requests/s (recorded)
+serve   start it (every mode's at once, each on its own port), fetch every file byte for byte
+load    wrk's requests/s, the modes taking turns (recorded against native's)
 reload  rewrite its configuration (generation 2), send the reload signal, wait until /generation
         answers 2, fetch again
 stop    send the stop signal: it exits with status 0 in time
 A server class supplies its command line and its configuration for a generation number.
 """
+import contextlib
 import os
 
-from .load import best_of, expect_body, http_get, make_site, wrk
+from .chain import Chain
+from .load import expect_body, http_get, make_site, wrk
 from .process import Failure, family, wait_until
 from .server import Server, free_port
 
@@ -74,30 +77,31 @@ def site(case):
 
 def run_web_server(case, server_class, reload_signal, stop_signal):
     files = site(case)
-    for mode in case.modes:
-        with server_class(case, mode) as web:
+    with contextlib.ExitStack() as servers:
+        webs = {mode.name: servers.enter_context(server_class(case, mode)) for mode in case.modes}
 
-            def serve(cell):
-                web.start()
-                for name, data in files.items():
-                    expect_body(f"{web.base}/{name}", data)
-                cell.metric("requests/s", best_of(lambda: wrk(f"{web.base}/index.html")))
+        def serve(cell, mode):
+            web = webs[mode.name]
+            web.start()
+            for name, data in files.items():
+                expect_body(f"{web.base}/{name}", data)
 
-            def reload(cell):
-                processes = len(family(web.server.pid))
-                web.write_config(2)
-                web.server.send(reload_signal)
-                if not wait_until(lambda: web.generation() == b"2", timeout=15):
-                    raise Failure(f"answers {web.generation()!r} 15 s after {reload_signal.name}: "
-                                  f"{web.server.log_tail()}")
-                # Done when the old workers have left (a stop signal during the hand-over can be lost natively).
-                if not wait_until(lambda: len(family(web.server.pid)) == processes, timeout=15):
-                    raise Failure(f"{len(family(web.server.pid))} processes 15 s after {reload_signal.name}, "
-                                  f"{processes} before: {web.server.log_tail()}")
-                expect_body(f"{web.base}/64k.bin", files["64k.bin"])
+        def reload(cell, mode):
+            web = webs[mode.name]
+            processes = len(family(web.server.pid))
+            web.write_config(2)
+            web.server.send(reload_signal)
+            if not wait_until(lambda: web.generation() == b"2", timeout=15):
+                raise Failure(f"answers {web.generation()!r} 15 s after {reload_signal.name}: "
+                              f"{web.server.log_tail()}")
+            # Done when the old workers have left (a stop signal during the hand-over can be lost natively).
+            if not wait_until(lambda: len(family(web.server.pid)) == processes, timeout=15):
+                raise Failure(f"{len(family(web.server.pid))} processes 15 s after {reload_signal.name}, "
+                              f"{processes} before: {web.server.log_tail()}")
+            expect_body(f"{web.base}/64k.bin", files["64k.bin"])
 
-            def stop(cell):
-                web.server.stop(stop_signal)
-
-            case.steps(mode, [("serve", serve), (f"reload-{reload_signal.name[3:]}", reload),
-                              (f"stop-{stop_signal.name[3:]}", stop)])
+        chain = Chain(case)
+        chain.each("serve", serve)
+        chain.measure("load", "requests/s", lambda mode: wrk(f"{webs[mode.name].base}/index.html"))
+        chain.each(f"reload-{reload_signal.name[3:]}", reload)
+        chain.each(f"stop-{stop_signal.name[3:]}", lambda cell, mode: webs[mode.name].server.stop(stop_signal))
