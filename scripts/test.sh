@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds grove, runs every test. Usage: scripts/test.sh [build-dir] [cmake args...]
 # GROVE_SANITIZE=asan|tsan builds that variant instead (into build-asan / build-tsan by default).
+# The corpus (real programs under grove-run) runs its quick selection here; the whole of it is
+# `ctest -L corpus` in the build directory. GROVE_CTEST_ARGS replaces the default -LE corpus_full.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/scripts/deps.sh"
-grove_install_deps
+grove_install_deps corpus
 
 extra=()
 default_dir=build
@@ -23,4 +25,4 @@ shift $(( $# > 0 ? 1 : 0 ))
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGROVE_WERROR=ON "${extra[@]}" "$@" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
-ctest --output-on-failure -j "$(nproc)" ${GROVE_CTEST_ARGS:-}
+ctest --output-on-failure -j "$(nproc)" ${GROVE_CTEST_ARGS:--LE corpus_full}
